@@ -1,0 +1,1 @@
+"""Gradio chat app (see issue: the chat app)."""

