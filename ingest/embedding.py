@@ -1,0 +1,24 @@
+"""The embedding model, loaded once from a local folder through llama-index's HuggingFace wrapper."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assistant.settings import Settings, quiet_network_env
+
+
+def load_embedder(settings: Settings) -> Any:
+    """A llama-index embedding model that never reaches a model hub (HF_HUB_OFFLINE=1)."""
+    quiet_network_env()
+    import torch
+    from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+
+    torch.set_num_threads(max(1, min(4, torch.get_num_threads())))
+    return HuggingFaceEmbedding(
+        model_name=settings.model_path(), device="cpu", normalize=True, embed_batch_size=32
+    )
+
+
+def passage_text_for_embedding(title: str, section: str, text: str) -> str:
+    """What the model sees for a passage: its place in the document helps short passages match."""
+    return f"{title}\n{section}\n\n{text}" if section else f"{title}\n\n{text}"
