@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from assistant.settings import Settings, quiet_network_env
@@ -10,12 +11,18 @@ from assistant.settings import Settings, quiet_network_env
 def load_embedder(settings: Settings) -> Any:
     """A llama-index embedding model that never reaches a model hub (HF_HUB_OFFLINE=1)."""
     quiet_network_env()
+    return _load(settings.model_path())
+
+
+@lru_cache(maxsize=2)
+def _load(model_path: str) -> Any:
+    """One loaded model per folder and process: ingest runs and the app share it."""
     import torch
     from llama_index.embeddings.huggingface import HuggingFaceEmbedding
 
     torch.set_num_threads(max(1, min(4, torch.get_num_threads())))
     return HuggingFaceEmbedding(
-        model_name=settings.model_path(), device="cpu", normalize=True, embed_batch_size=32
+        model_name=model_path, device="cpu", normalize=True, embed_batch_size=32
     )
 
 

@@ -1,0 +1,162 @@
+"""Hybrid retrieval: dense (Chroma) and BM25 ranked lists fused by reciprocal rank, with filters.
+
+A `Snapshot` holds what retrieval needs in memory (passage metadata, BM25, term statistics) for one
+corpus version; `Assistant.refresh()` swaps in a new one after ingest, so readers never see a
+half-updated index.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from assistant.records import Filters, Passage
+from ingest.store import Store, bm25_tokens
+
+RRF_K = 60
+
+
+@dataclass
+class Snapshot:
+    """The passages of one corpus version, indexed for BM25 and term statistics."""
+
+    version: str
+    ids: list[str]
+    texts: list[str]
+    metadatas: list[dict[str, Any]]
+    bm25: Any
+    document_frequency: Counter[str]
+
+    @classmethod
+    def load(cls, store: Store) -> Snapshot:
+        data = store.all_passages()
+        version = store.corpus_version(data["ids"])
+        persisted = store.load_bm25()
+        if persisted is None or persisted[0] != version:
+            persisted = store.rebuild_bm25(data)
+        _, bm25, bm25_ids = persisted
+        order = {chunk_id: i for i, chunk_id in enumerate(data["ids"])}
+        index = [order[chunk_id] for chunk_id in bm25_ids]
+        texts = [data["documents"][i] for i in index]
+        metadatas = [data["metadatas"][i] for i in index]
+        frequency: Counter[str] = Counter()
+        if texts:
+            for tokens in bm25_tokens(texts):
+                frequency.update(set(tokens))
+        return cls(version, list(bm25_ids), texts, metadatas, bm25, frequency)
+
+    def idf(self, term: str) -> float:
+        total = max(1, len(self.ids))
+        return math.log(1 + (total - self.document_frequency.get(term, 0) + 0.5) / (self.document_frequency.get(term, 0) + 0.5))
+
+    def passage(self, index: int, score: float = 0.0) -> Passage:
+        return passage_from(self.ids[index], self.texts[index], self.metadatas[index], score)
+
+
+def passage_from(chunk_id: str, text: str, metadata: dict[str, Any], score: float = 0.0) -> Passage:
+    page = int(metadata.get("page", -1) or -1)
+    return Passage(
+        chunk_id=chunk_id,
+        doc_id=str(metadata.get("doc_id", "")),
+        title=str(metadata.get("title", "")),
+        publisher=str(metadata.get("publisher", "")),
+        date=str(metadata.get("date", "")),
+        kind=str(metadata.get("kind", "")),
+        section=str(metadata.get("section", "")),
+        page=page if page > 0 else None,
+        text=text,
+        start=int(metadata.get("start", 0)),
+        end=int(metadata.get("end", 0)),
+        score=score,
+        url=str(metadata.get("url", "")),
+    )
+
+
+def chroma_filters(filters: Filters | None) -> Any:
+    """The filters in llama-index's form, which ChromaVectorStore turns into a `where` clause."""
+    from llama_index.core.vector_stores import FilterOperator, MetadataFilter, MetadataFilters
+
+    if filters is None or filters.is_empty():
+        return None
+    parts = []
+    for key, values in (("doc_id", filters.doc_ids), ("publisher", filters.publishers), ("kind", filters.kinds)):
+        if values:
+            parts.append(MetadataFilter(key=key, value=list(values), operator=FilterOperator.IN))
+    if filters.year_from is not None:
+        parts.append(MetadataFilter(key="year", value=filters.year_from, operator=FilterOperator.GTE))
+    if filters.year_to is not None:
+        parts.append(MetadataFilter(key="year", value=filters.year_to, operator=FilterOperator.LTE))
+        parts.append(MetadataFilter(key="year", value=0, operator=FilterOperator.GT))
+    return MetadataFilters(filters=parts)
+
+
+def dense_search(
+    store: Store, embedding: list[float], k: int, filters: Filters | None
+) -> list[tuple[str, float]]:
+    """(chunk id, cosine similarity) from Chroma, best first."""
+    from llama_index.core.vector_stores import VectorStoreQuery
+
+    query = VectorStoreQuery(query_embedding=embedding, similarity_top_k=k, filters=chroma_filters(filters))
+    result = store.vector_store.query(query)
+    # ChromaVectorStore reports exp(-distance); with cosine space, distance = 1 - cosine.
+    return [
+        (node_id, 1.0 + math.log(max(similarity, 1e-12)))
+        for node_id, similarity in zip(result.ids or [], result.similarities or [], strict=True)
+    ]
+
+
+def lexical_search(
+    snapshot: Snapshot, query: str, k: int, filters: Filters | None
+) -> list[tuple[int, float]]:
+    """(passage index, BM25 score) for passages sharing terms with the query, best first."""
+    if not snapshot.ids:
+        return []
+    vocabulary = snapshot.bm25.vocab_dict
+    tokens = [t for t in bm25_tokens([query])[0] if t in vocabulary]
+    if not tokens:
+        return []
+    scores = snapshot.bm25.get_scores(tokens)
+    if filters is not None and not filters.is_empty():
+        mask = np.array([filters.admits(m) for m in snapshot.metadatas], dtype=float)
+        scores = scores * mask
+    top = np.argsort(-scores)[:k]
+    return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
+
+
+def hybrid_search(
+    store: Store,
+    snapshot: Snapshot,
+    query: str,
+    embedding: list[float],
+    k: int,
+    filters: Filters | None = None,
+) -> list[Passage]:
+    """The top `k` passages by reciprocal-rank fusion of dense and BM25 rankings."""
+    depth = max(k * 4, 40)
+    dense = dense_search(store, embedding, depth, filters)
+    lexical = lexical_search(snapshot, query, depth, filters)
+    position = {chunk_id: i for i, chunk_id in enumerate(snapshot.ids)}
+    fused: dict[int, float] = {}
+    cosine: dict[int, float] = {}
+    bm25: dict[int, float] = {}
+    for rank, (chunk_id, similarity) in enumerate(dense):
+        if chunk_id not in position:
+            continue  # written after this snapshot was taken; the next refresh sees it
+        index = position[chunk_id]
+        fused[index] = fused.get(index, 0.0) + 1.0 / (RRF_K + rank + 1)
+        cosine[index] = similarity
+    for rank, (index, score) in enumerate(lexical):
+        fused[index] = fused.get(index, 0.0) + 1.0 / (RRF_K + rank + 1)
+        bm25[index] = score
+    ranked = sorted(fused, key=lambda i: -fused[i])[:k]
+    passages = []
+    for index in ranked:
+        passage = snapshot.passage(index, fused[index])
+        passage.dense = cosine.get(index, 0.0)
+        passage.lexical = bm25.get(index, 0.0)
+        passages.append(passage)
+    return passages

@@ -1,0 +1,130 @@
+"""`Assistant`: the one path from a question to an answer, shared by the CLI, the app and the evals.
+
+An Assistant owns the store, the embedding model and a retrieval snapshot. It keeps no
+conversation state: history comes in with each call, so many users can share one instance.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from assistant.answer import answer_from
+from assistant.followup import condense
+from assistant.records import Answer, Filters, Passage
+from assistant.retrieval import Snapshot, hybrid_search
+from assistant.settings import Settings, quiet_network_env
+from ingest.store import Store, StoredDocument
+
+
+class EmptyStoreError(RuntimeError):
+    """The index holds no documents yet."""
+
+
+class Assistant:
+    """Answers questions from the indexed corpus; safe to call from many threads."""
+
+    def __init__(self, settings: Settings, store: Store, embedder: Any) -> None:
+        self.settings = settings
+        self.store = store
+        self.embedder = embedder
+        self._embed_lock = threading.Lock()
+        self._snapshot = Snapshot.load(store)
+        self._embed("warm up")  # the first call pays one-off costs; pay them at start-up
+
+    @classmethod
+    def open(cls, settings: Settings) -> Assistant:
+        """Open the store under `settings.home` (or the configured server) and load the model."""
+        quiet_network_env()
+        from ingest.embedding import load_embedder
+
+        return cls(settings, Store(settings), load_embedder(settings))
+
+    def refresh(self) -> None:
+        """Pick up documents ingested since this Assistant was opened."""
+        self._snapshot = Snapshot.load(self.store)
+
+    @property
+    def corpus_version(self) -> str:
+        return self._snapshot.version
+
+    def documents(self) -> list[StoredDocument]:
+        return sorted(self.store.documents().values(), key=lambda d: d.doc_id)
+
+    def _embed(self, text: str) -> list[float]:
+        with self._embed_lock:
+            return self.embedder.get_query_embedding(text)
+
+    def search(self, query: str, k: int = 10, filters: Filters | None = None) -> list[Passage]:
+        """The `k` best passages for a query."""
+        snapshot = self._snapshot
+        return hybrid_search(self.store, snapshot, query, self._embed(query), k, filters)
+
+    def ask(
+        self,
+        question: str,
+        history: Sequence[Any] = (),
+        filters: Filters | None = None,
+    ) -> Answer:
+        """Answer a question (with the conversation so far) by quoting and citing the corpus."""
+        timings: dict[str, float] = {}
+        began = time.perf_counter()
+        snapshot = self._snapshot
+        if not snapshot.ids:
+            raise EmptyStoreError(
+                "the index is empty: run `palermo ingest` (or upload documents) first"
+            )
+        question = " ".join(question.split())
+        query = condense(question, history)
+        query_vector = self._embed(query)
+        vectors = [np.asarray(query_vector, dtype=np.float32)]
+        if query != question:
+            vectors.append(np.asarray(self._embed(question), dtype=np.float32))
+        timings["embed"] = (time.perf_counter() - began) * 1000
+
+        step = time.perf_counter()
+        passages = hybrid_search(
+            self.store, snapshot, query, query_vector, self.settings.top_k, filters
+        )
+        timings["retrieve"] = (time.perf_counter() - step) * 1000
+
+        step = time.perf_counter()
+        sentence_data = self._sentences_of(passages)
+        text, citations, refused = answer_from(
+            question,
+            vectors,
+            query,
+            passages,
+            sentence_data,
+            snapshot,
+            self.settings.refusal_threshold,
+            self.settings.answer_sentences,
+        )
+        timings["answer"] = (time.perf_counter() - step) * 1000
+        timings["total"] = (time.perf_counter() - began) * 1000
+        return Answer(
+            question=question,
+            answer=text,
+            refused=refused,
+            citations=citations,
+            retrieved=passages,
+            timings_ms=timings,
+            corpus_version=snapshot.version,
+            query=query,
+        )
+
+    def _sentences_of(self, passages: list[Passage]) -> dict[str, Any]:
+        if not passages:
+            return {"documents": [], "metadatas": [], "embeddings": []}
+        ids = [p.chunk_id for p in passages]
+        where = {"chunk_id": {"$in": ids}} if len(ids) > 1 else {"chunk_id": ids[0]}
+        data = self.store.sentences.get(where=where, include=["documents", "metadatas", "embeddings"])
+        return {
+            "documents": data["documents"] or [],
+            "metadatas": data["metadatas"] or [],
+            "embeddings": data["embeddings"] if data["embeddings"] is not None else [],
+        }

@@ -1,0 +1,165 @@
+"""Ingest against a real Chroma store with the real model: changes, removals and bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from assistant.settings import Settings
+from ingest.pipeline import ingest
+from ingest.store import Store
+from tests.fixtures import make_blank_pdf, make_docx, make_encrypted_pdf, make_pdf
+
+
+def _settings(tmp_path: Path, corpus: Path) -> Settings:
+    return Settings(home=tmp_path / "home", corpus_dir=corpus)
+
+
+def _consistent(store: Store) -> dict[str, int]:
+    """Every document complete, no duplicate passages; returns chunk counts by document."""
+    documents = store.documents()
+    assert all(d.complete for d in documents.values()), documents
+    ids = store.passages.get(include=[])["ids"]
+    assert len(ids) == len(set(ids))
+    return {doc_id: d.count for doc_id, d in documents.items()}
+
+
+def test_ingest_is_idempotent_and_tracks_changes_and_removals(tmp_path, small_corpus):
+    settings = _settings(tmp_path, small_corpus)
+    first = ingest(None, settings, progress=False)
+    assert first.ok
+    assert sorted(first.added) == ["003-bb74e0ee9a208cb0", "glo-act-launch", "side-event"]
+    store = Store(settings)
+    counts = _consistent(store)
+    assert counts["side-event"] >= 2
+
+    again = ingest(None, settings, progress=False)
+    assert again.unchanged and not (again.added or again.changed or again.removed)
+    assert again.chunks_written == 0
+    assert "Nothing changed" in again.summary()
+
+    path = small_corpus / "seeds" / "000_b4fb3ace2dacc03b.txt"
+    path.write_text(path.read_text(encoding="utf-8").replace("over 85", "over 95"), encoding="utf-8")
+    (small_corpus / "seeds" / "003_bb74e0ee9a208cb0.txt").unlink()
+    changed = ingest(None, settings, progress=False)
+    assert changed.changed == ["side-event"]
+    assert changed.removed == ["003-bb74e0ee9a208cb0"]
+    counts = _consistent(store)
+    assert set(counts) == {"side-event", "glo-act-launch"}
+    texts = store.passages.get(where={"doc_id": "side-event"}, include=["documents"])["documents"]
+    assert any("over 95" in t for t in texts) and not any("over 85" in t for t in texts)
+    assert store.document_text("003-bb74e0ee9a208cb0") is None
+
+
+def test_catalog_metadata_and_derived_titles(tmp_path, small_corpus):
+    settings = _settings(tmp_path, small_corpus)
+    ingest(None, settings, progress=False)
+    documents = Store(settings).documents()
+    assert documents["glo-act-launch"].publisher == "UNODC"
+    assert documents["glo-act-launch"].date == "2016-05-25"
+    uncatalogued = documents["003-bb74e0ee9a208cb0"]
+    assert uncatalogued.title == "Migrant Smuggling on the United Nations Intergovernmental Agenda"
+
+
+def test_bad_catalog_entries_are_reported_and_their_files_skipped(tmp_path, small_corpus):
+    catalog = small_corpus / "catalog.toml"
+    catalog.write_text(
+        catalog.read_text(encoding="utf-8")
+        + '\n[[document]]\nid = "x"\nfile = "seeds/003_bb74e0ee9a208cb0.txt"\ntitle = "X"\n'
+        'date = "8 December 2021"\n'
+        '\n[[document]]\nid = "y"\nfile = "seeds/missing.txt"\ntitle = "Y"\n'
+        '\n[[document]]\nid = "z"\nfile = "seeds/000_b4fb3ace2dacc03b.txt"\ntitle = "Z"\ncolour = "red"\n',
+        encoding="utf-8",
+    )
+    report = ingest(None, _settings(tmp_path, small_corpus), progress=False)
+    reasons = "\n".join(str(f) for f in report.failures)
+    assert "malformed date '8 December 2021'" in reasons
+    assert "'seeds/missing.txt', which does not exist" in reasons
+    assert "unknown field(s) colour" in reasons
+    assert "glo-act-launch" in report.added  # everything else still ingests
+    assert not report.ok
+
+
+def test_bad_inputs_each_get_one_clear_failure_and_the_rest_ingests(tmp_path):
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    good_pdf = make_pdf(
+        folder / "guide.pdf",
+        [
+            ["Guide to the Protocol", "States shall protect the rights of smuggled migrants."],
+            ["Second page text about return of smuggled migrants under Article 18."],
+        ],
+    )
+    make_encrypted_pdf(folder / "locked.pdf", good_pdf)
+    make_blank_pdf(folder / "scanned.pdf")
+    (folder / "corrupt.pdf").write_bytes(b"%PDF-1.4\nthis is not really a pdf\n")
+    (folder / "binary.txt").write_bytes(b"\x00\x01\x02ELF\x00\x00" * 50)
+    (folder / "latin1.txt").write_bytes("Caf\xe9 migration note".encode("latin-1"))
+    (folder / "empty.md").write_text("", encoding="utf-8")
+    (folder / "slides.pptx").write_bytes(b"PK\x03\x04")
+    (folder / "huge.txt").write_text("word " * 400_000, encoding="utf-8")
+    (folder / "page.html").write_text(
+        "<html><head><title>Border news</title><script>var x=1;</script></head><body>"
+        "<nav>Home | About</nav><main><h1>Border cooperation</h1><p>States agreed to share "
+        "information on smuggling routes.</p></main><footer>Copyright</footer></body></html>",
+        encoding="utf-8",
+    )
+    make_docx(folder / "note.docx", "Briefing", ["Smuggled migrants shall not be prosecuted."])
+    (folder / "records.jsonl").write_text(
+        json.dumps({"id": "rec-1", "title": "Record one", "text": "A record about smuggling.",
+                    "metadata": {"publisher": "Partner"}}) + "\n"
+        + "{not json\n"
+        + json.dumps({"id": "rec-2"}) + "\n"
+        + json.dumps({"id": "rec-3", "text": "Another record about returns."}) + "\n",
+        encoding="utf-8",
+    )
+    settings = Settings(home=tmp_path / "home", corpus_dir=folder, max_file_mb=1)
+    report = ingest([folder], settings, progress=False)
+    failures = {Path(f.source).name: f.reason for f in report.failures}
+    assert "encrypted" in failures["locked.pdf"]
+    assert "no extractable text" in failures["scanned.pdf"]
+    assert "unreadable PDF" in failures["corrupt.pdf"]
+    assert "binary" in failures["binary.txt"]
+    assert "UTF-8" in failures["latin1.txt"]
+    assert "empty" in failures["empty.md"]
+    assert "unsupported file type '.pptx'" in failures["slides.pptx"]
+    assert "limit" in failures["huge.txt"]
+    assert "invalid JSON" in failures["records.jsonl line 2"]
+    assert '"text"' in failures["records.jsonl line 3"]
+    assert len(report.failures) == 10
+    assert sorted(report.added) == ["guide", "note", "page", "rec-1", "rec-3"]
+
+    store = Store(settings)
+    documents = store.documents()
+    assert documents["rec-1"].title == "Record one" and documents["rec-1"].publisher == "Partner"
+    assert documents["page"].title == "Border news"
+    page_text = store.document_text("page")
+    assert "Home | About" not in page_text and "var x" not in page_text
+    pdf = store.passages.get(where={"doc_id": "guide"}, include=["metadatas", "documents"])
+    assert {m["page"] for m in pdf["metadatas"]} <= {1, 2}
+    assert "smuggled migrants" in " ".join(pdf["documents"])
+    assert "Smuggled migrants shall not be prosecuted." in store.document_text("note")
+
+
+def test_pdf_pages_are_recorded_on_passages(tmp_path):
+    folder = tmp_path / "pdfs"
+    folder.mkdir()
+    lines = [f"Sentence number {i} about the protection of smuggled migrants." for i in range(40)]
+    make_pdf(folder / "long.pdf", [lines, lines[:20]])
+    settings = Settings(home=tmp_path / "home", corpus_dir=folder)
+    ingest([folder], settings, progress=False)
+    data = Store(settings).passages.get(include=["metadatas"])
+    assert {m["page"] for m in data["metadatas"]} == {1, 2}
+
+
+def test_explicit_paths_keep_other_documents_unless_pruned(tmp_path, small_corpus):
+    settings = _settings(tmp_path, small_corpus)
+    ingest(None, settings, progress=False)
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "memo.md").write_text("# Memo\n\nReturn of smuggled migrants is covered by Article 18.\n")
+    report = ingest([extra], settings, progress=False)
+    assert report.added == ["memo"] and not report.removed
+    pruned = ingest([extra], settings, prune=True, progress=False)
+    assert sorted(pruned.removed) == ["003-bb74e0ee9a208cb0", "glo-act-launch", "side-event"]
+    assert set(Store(settings).documents()) == {"memo"}
