@@ -1,0 +1,130 @@
+"""Answers from the real corpus: citations verifiable, refusals, filters, follow-ups, contract."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant import Filters
+from assistant.records import REFUSAL
+from ingest.loaders import load_file
+
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+
+
+def test_answers_with_the_article_quoted_and_cited(assistant):
+    answer = assistant.ask("Can migrants be prosecuted under the Protocol for having been smuggled?")
+    assert not answer.refused
+    assert "[1]" in answer.answer
+    first = answer.citations[0]
+    assert first.doc_id == "smuggling-protocol"
+    assert first.section == "Article 5 — Criminal liability of migrants"
+    assert "shall not become liable to criminal prosecution" in first.quote
+
+
+def test_every_quote_is_the_cleaned_document_text_at_its_offsets(assistant):
+    texts = {
+        "smuggling-protocol": CORPUS / "instruments/smuggling-protocol.txt",
+        "unodc-glo-act-launch-2016": CORPUS / "seeds/002_a513bf95ece57766.txt",
+    }
+    cleaned = {doc_id: next(load_file(path, 10**8)).text for doc_id, path in texts.items()}
+    for question in [
+        "Which countries does GLO.ACT cover?",
+        "What does the Protocol require States to criminalize?",
+        "Who delivers GLO.ACT together with UNODC?",
+    ]:
+        answer = assistant.ask(question)
+        assert answer.citations, question
+        for citation in answer.citations:
+            stored = assistant.store.document_text(citation.doc_id)
+            assert stored[citation.start : citation.end] == citation.quote
+            if citation.doc_id in cleaned:
+                assert cleaned[citation.doc_id][citation.start : citation.end] == citation.quote
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Who won the 2018 football World Cup?",
+        "What is a good recipe for lasagna?",
+        "What will the weather be in Vienna tomorrow?",
+        "How many migrants were smuggled into Europe in 2020?",
+    ],
+)
+def test_refuses_what_the_documents_do_not_answer(assistant, question):
+    answer = assistant.ask(question)
+    assert answer.refused
+    assert answer.answer == REFUSAL
+    assert answer.citations == []
+    assert answer.retrieved  # the nearest passages are still offered as related
+
+
+def test_filters_restrict_retrieval(assistant):
+    only_news = assistant.search("smuggling of migrants", k=10, filters=Filters(kinds=["news"]))
+    assert only_news and {p.kind for p in only_news} == {"news"}
+    by_doc = assistant.search("criminalization", k=5, filters=Filters(doc_ids=["untoc"]))
+    assert by_doc and {p.doc_id for p in by_doc} == {"untoc"}
+    years = assistant.search("CCPCJ", k=10, filters=Filters(year_from=2020, year_to=2021))
+    assert years and all(p.date.startswith(("2020", "2021")) for p in years)
+    publisher = assistant.search("GLO.ACT", k=10, filters=Filters(publishers=["UNODC"]))
+    assert publisher and {p.publisher for p in publisher} == {"UNODC"}
+    answer = assistant.ask("What is GLO.ACT?", filters=Filters(doc_ids=["toolkit-transnational-response"]))
+    assert {c.doc_id for c in answer.citations} <= {"toolkit-transnational-response"}
+
+
+def test_follow_up_question_is_resolved_from_history(assistant):
+    history = [
+        {"role": "user", "content": "What is GLO.ACT Asia and the Middle East?"},
+        {
+            "role": "assistant",
+            "content": "GLO.ACT Asia and the Middle East is a four-year joint initiative of the EU and UNODC. [1]",
+        },
+    ]
+    alone = assistant.ask("Which countries does it cover?")
+    followed = assistant.ask("Which countries does it cover?", history=history)
+    assert "GLO.ACT" in followed.query
+    assert "Afghanistan" in followed.answer
+    assert followed.answer != alone.answer or "Afghanistan" in alone.answer
+
+
+def test_answer_json_contract(assistant):
+    data = assistant.ask("What is the purpose of the Smuggling of Migrants Protocol?").to_json()
+    assert set(data) >= {"question", "answer", "refused", "citations", "retrieved", "timings_ms", "corpus_version"}
+    assert isinstance(data["refused"], bool) and data["corpus_version"]
+    citation_keys = {"n", "doc_id", "title", "publisher", "date", "section", "page", "quote", "start", "end", "score"}
+    assert data["citations"] and all(citation_keys <= set(c) for c in data["citations"])
+    assert [c["n"] for c in data["citations"]] == list(range(1, len(data["citations"]) + 1))
+    assert data["retrieved"] and all(citation_keys - {"n"} <= set(p) for p in data["retrieved"])
+    assert data["timings_ms"]["total"] > 0
+
+
+def test_concurrent_callers_get_their_own_answers(assistant):
+    from concurrent.futures import ThreadPoolExecutor
+
+    questions = [
+        "Can migrants be prosecuted under the Protocol for having been smuggled?",
+        "Which countries does GLO.ACT cover?",
+    ] * 4
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = list(pool.map(assistant.ask, questions))
+    for question, answer in zip(questions, answers, strict=True):
+        assert answer.question == question
+    assert answers[0].citations[0].doc_id == "smuggling-protocol"
+    assert answers[1].citations[0].doc_id == "unodc-glo-act-launch-2016"
+
+
+def test_ingest_and_answer_make_no_connection_outside_loopback(tmp_path, small_corpus, no_outside_network):
+    import socket
+
+    from assistant import Assistant, Settings
+    from ingest.pipeline import ingest
+
+    with pytest.raises(OSError, match="forbids"):  # the guard is armed (nothing is sent)
+        socket.create_connection(("192.0.2.1", 80), timeout=1)
+    no_outside_network.clear()
+    settings = Settings(home=tmp_path / "home", corpus_dir=small_corpus)
+    assert ingest(None, settings, progress=False).ok
+    answer = Assistant.open(settings).ask("Which countries does GLO.ACT cover?")
+    assert not answer.refused
+    assert no_outside_network == []

@@ -1,0 +1,155 @@
+"""The CLI end to end, a killed ingest run repaired, and server mode against a real `chroma run`."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from assistant import Assistant, Settings
+from ingest.pipeline import ingest
+from ingest.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+PALERMO = [sys.executable, "-m", "assistant.cli"]
+
+
+def _run(args: list[str], home: Path, **kwargs) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PALERMO_HOME": str(home)}
+    return subprocess.run(PALERMO + args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, **kwargs)
+
+
+def test_cli_ask_search_batch_and_corpus(corpus_settings, tmp_path):
+    home = corpus_settings.home
+    answer = json.loads(_run(["ask", "Which countries does GLO.ACT cover?", "--json"], home).stdout)
+    assert not answer["refused"] and answer["citations"][0]["doc_id"] == "unodc-glo-act-launch-2016"
+
+    text = _run(["ask", "Can smuggled migrants be prosecuted under the Protocol?"], home).stdout
+    assert "[1]" in text and "Sources:" in text and "Article 5" in text
+
+    refused = _run(["ask", "Who won the 2018 football World Cup?"], home).stdout
+    assert "do not answer" in refused and "Related passages" in refused
+
+    search = json.loads(_run(["search", "money-laundering", "-k", "3", "--json", "--doc", "untoc"], home).stdout)
+    assert len(search["retrieved"]) == 3 and {p["doc_id"] for p in search["retrieved"]} == {"untoc"}
+
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text(
+        json.dumps({"id": "a", "question": "What is GLO.ACT Asia and the Middle East?"}) + "\n"
+        + json.dumps({"id": "b", "question": "Which countries does it cover?", "history": [
+            {"role": "user", "content": "What is GLO.ACT Asia and the Middle East?"},
+            {"role": "assistant", "content": "A four-year joint initiative of the EU and UNODC."}]}) + "\n"
+        + "not json\n",
+        encoding="utf-8",
+    )
+    result = _run(["ask", "--batch", str(batch)], home)
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["id"] for r in rows] == ["a", "b"]
+    assert "Afghanistan" in rows[1]["answer"]
+    assert "line 3: invalid JSON" in result.stderr and result.returncode == 1
+
+    history = tmp_path / "history.json"
+    history.write_text(json.dumps([{"role": "user", "content": "Tell me about GLO.ACT Asia and the Middle East"}]))
+    followed = json.loads(_run(["ask", "Which countries does it cover?", "--history", str(history), "--json"], home).stdout)
+    assert "Afghanistan" in followed["answer"]
+
+    listing = _run(["corpus"], home).stdout
+    assert "smuggling-protocol" in listing and "8 documents" in listing
+
+
+def test_cli_reports_empty_store_and_bad_input_clearly(tmp_path):
+    empty = _run(["ask", "anything"], tmp_path / "nothing")
+    assert empty.returncode == 3 and "palermo ingest" in empty.stderr and "Traceback" not in empty.stderr
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "bad.txt").write_bytes(b"\xff\xfe\x00bad")
+    (folder / "good.md").write_text("# Note\n\nSmuggled migrants have rights under the Protocol.\n")
+    result = _run(["ingest", str(folder), "--quiet"], tmp_path / "home")
+    assert result.returncode == 1
+    assert "1 added" in result.stdout and "FAILED" in result.stdout and "bad.txt" in result.stdout
+
+
+def test_killed_ingest_leaves_a_store_the_next_run_repairs(tmp_path):
+    home = tmp_path / "home"
+    env = {**os.environ, "PALERMO_HOME": str(home)}
+    process = subprocess.Popen(
+        PALERMO + ["ingest", str(ROOT / "corpus")],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    deadline = time.time() + 240
+    seen = ""
+    while time.time() < deadline:  # kill it once a document or two have been written
+        character = process.stdout.read(1)  # the progress bar redraws with \r, not \n
+        if not character:
+            break
+        seen += character
+        if "untoc" in seen[-40:]:
+            break
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    settings = Settings(home=home, corpus_dir=ROOT / "corpus")
+    partial = Store(settings).documents()
+    assert 0 < len(partial) < 8, seen[-500:]
+
+    report = ingest(None, settings, progress=False)
+    assert report.ok
+    store = Store(settings)
+    documents = store.documents()
+    assert len(documents) == 8 and all(d.complete for d in documents.values())
+    ids = store.passages.get(include=[])["ids"]
+    assert len(ids) == len(set(ids)) == sum(d.n_chunks for d in documents.values())
+    sentence_ids = store.sentences.get(include=[])["ids"]
+    assert len(sentence_ids) == len(set(sentence_ids))
+    assert ingest(None, settings, progress=False).chunks_written == 0
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def chroma_server(tmp_path):
+    port = _free_port()
+    chroma = Path(sys.executable).parent / "chroma"
+    process = subprocess.Popen(
+        [str(chroma), "run", "--path", str(tmp_path / "server-data"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2):
+                break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        process.kill()
+        pytest.fail("chroma run did not answer its heartbeat within 60 s")
+    yield url
+    process.terminate()
+    process.wait(timeout=30)
+
+
+def test_server_mode_ingests_and_answers_through_a_real_chroma_server(tmp_path, small_corpus, chroma_server):
+    settings = Settings(
+        home=tmp_path / "home", corpus_dir=small_corpus, chroma_url=chroma_server,
+        chroma_headers={"X-Palermo-Test": "1"},
+    )
+    report = ingest(None, settings, progress=False)
+    assert report.ok and len(report.added) == 3
+    assert not (tmp_path / "home" / "chroma").exists()  # nothing went to an embedded store
+    assert ingest(None, settings, progress=False).chunks_written == 0
+    answer = Assistant.open(settings).ask("Which countries does GLO.ACT cover?")
+    assert not answer.refused and "Belarus" in answer.answer
