@@ -24,8 +24,11 @@ _ASKS_FOR_FIGURE = re.compile(
     r"how large|what is the (number|total|budget|cost))\b",
     re.I,
 )
-_FIGURE = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
-                     r"thirteen|hundred|thousand|million|billion|dozen)\b", re.I)
+_FIGURE = re.compile(
+    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"thirteen|hundred|thousand|million|billion|dozen)\b",
+    re.I,
+)
 _HEADING_LIKE = re.compile(r"^(#|Article\s+\d+$)")
 _ASKS_FOR_DEFINITION = re.compile(
     r"\b(defin\w*|meaning of|what does .+ mean|what is meant by|what counts as)\b", re.I
@@ -61,7 +64,10 @@ def candidates_for(passages: list[Passage], sentence_data: dict[str, Any]) -> li
     by_chunk = {p.chunk_id: p for p in passages}
     out = []
     for text, metadata, embedding in zip(
-        sentence_data["documents"], sentence_data["metadatas"], sentence_data["embeddings"], strict=True
+        sentence_data["documents"],
+        sentence_data["metadatas"],
+        sentence_data["embeddings"],
+        strict=True,
     ):
         chunk_id = metadata["chunk_id"]
         if chunk_id not in by_chunk or len(text.split()) < MIN_WORDS or _HEADING_LIKE.match(text):
@@ -111,7 +117,8 @@ def _redundant(candidate: Candidate, chosen: list[Candidate]) -> bool:
     terms = _terms(candidate.text)
     for other in chosen:
         if other.passage.doc_id == candidate.passage.doc_id and (
-            other.start <= candidate.start < other.end or candidate.start <= other.start < candidate.end
+            other.start <= candidate.start < other.end
+            or candidate.start <= other.start < candidate.end
         ):
             return True
         other_terms = _terms(other.text)
@@ -149,7 +156,8 @@ def _with_continuations(chosen: list[Candidate], candidates: list[Candidate]) ->
         if not candidate.text.rstrip().endswith(":"):
             continue
         following = [
-            c for c in candidates
+            c
+            for c in candidates
             if c.passage.chunk_id == candidate.passage.chunk_id and c.start > candidate.start
         ]
         if following and following[0] not in out:
@@ -166,7 +174,9 @@ def refuses(question: str, chosen: list[Candidate], threshold: float) -> bool:
     """Refuse when support is weak, or a figure is asked for and none is quoted."""
     if not chosen or support(chosen) < threshold:
         return True
-    return bool(_ASKS_FOR_FIGURE.search(question)) and not any(_FIGURE.search(c.text) for c in chosen)
+    return bool(_ASKS_FOR_FIGURE.search(question)) and not any(
+        _FIGURE.search(c.text) for c in chosen
+    )
 
 
 def compose(chosen: list[Candidate]) -> tuple[str, list[Citation]]:
@@ -184,7 +194,9 @@ def compose(chosen: list[Candidate]) -> tuple[str, list[Citation]]:
         if previous and previous.chunk_id == passage.chunk_id:
             gap = text[previous.end - passage.start : candidate.start - passage.start]
             if not gap.strip():
-                previous.quote = text[previous.start - passage.start : candidate.end - passage.start]
+                previous.quote = text[
+                    previous.start - passage.start : candidate.end - passage.start
+                ]
                 previous.end = candidate.end
                 previous.score = max(previous.score, candidate.score)
                 parts[-1] = f"{' '.join(previous.quote.split())} [{previous.n}]"

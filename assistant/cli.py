@@ -27,7 +27,9 @@ def _filters(args: argparse.Namespace) -> Filters | None:
 
 def _add_filter_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("filters")
-    group.add_argument("--doc", action="append", metavar="ID", help="only this document (repeatable)")
+    group.add_argument(
+        "--doc", action="append", metavar="ID", help="only this document (repeatable)"
+    )
     group.add_argument("--publisher", action="append", help="only this publisher (repeatable)")
     group.add_argument("--kind", action="append", help="instrument, report, news or toolkit")
     group.add_argument("--year-from", type=int, metavar="YEAR")
@@ -39,21 +41,32 @@ def build_parser() -> argparse.ArgumentParser:
         prog="palermo",
         description="Answers questions on migrant smuggling policy from its corpus, with citations.",
     )
-    parser.add_argument("--store", type=Path, metavar="DIR", help="index folder (PALERMO_HOME; default ./.palermo)")
+    parser.add_argument(
+        "--store", type=Path, metavar="DIR", help="index folder (PALERMO_HOME; default ./.palermo)"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     ingest = commands.add_parser("ingest", help="index files (default: the corpus folder)")
     ingest.add_argument("paths", nargs="*", type=Path)
-    ingest.add_argument("--prune", action="store_true", help="remove indexed documents not among PATHs")
+    ingest.add_argument(
+        "--prune", action="store_true", help="remove indexed documents not among PATHs"
+    )
     ingest.add_argument("--quiet", action="store_true", help="no progress bar")
 
     for name, help_text in (("ask", "answer a question"), ("search", "show the best passages")):
         sub = commands.add_parser(name, help=help_text)
         sub.add_argument("text", nargs="?", metavar="QUESTION" if name == "ask" else "QUERY")
         sub.add_argument("--json", action="store_true", help="print the JSON contract")
-        sub.add_argument("--batch", type=Path, metavar="FILE.jsonl", help='{"id", "question", "history"} per line')
+        sub.add_argument(
+            "--batch",
+            type=Path,
+            metavar="FILE.jsonl",
+            help='{"id", "question", "history"} per line',
+        )
         if name == "ask":
-            sub.add_argument("--history", type=Path, metavar="FILE", help="JSON list of {role, content}")
+            sub.add_argument(
+                "--history", type=Path, metavar="FILE", help="JSON list of {role, content}"
+            )
         else:
             sub.add_argument("-k", type=int, default=10, help="how many passages (default 10)")
         _add_filter_options(sub)
@@ -61,13 +74,22 @@ def build_parser() -> argparse.ArgumentParser:
     corpus = commands.add_parser("corpus", help="list the indexed documents")
     corpus.add_argument("--json", action="store_true")
 
+    serve = commands.add_parser("serve", help="start the chat app")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=7860)
+    serve.add_argument("--auth", default="", metavar="USER:PASSWORD", help="require this login")
+
     evaluate = commands.add_parser("eval", help="run evaluation sets and write reports")
     evaluate.add_argument("--set", dest="sets", action="append", type=Path, metavar="FILE")
     evaluate.add_argument("--out", type=Path, default=Path("runs/eval"))
     evaluate.add_argument("--engine", default="extractive")
-    evaluate.add_argument("--check", action="store_true", help="fail when metrics fall below the baseline")
+    evaluate.add_argument(
+        "--check", action="store_true", help="fail when metrics fall below the baseline"
+    )
     evaluate.add_argument("--baseline", type=Path, default=Path("evals/baseline.json"))
-    evaluate.add_argument("--write-baseline", action="store_true", help="save this run as the baseline")
+    evaluate.add_argument(
+        "--write-baseline", action="store_true", help="save this run as the baseline"
+    )
     return parser
 
 
@@ -88,7 +110,9 @@ def render_answer(answer: Answer) -> None:
         if related:
             print("\nRelated passages (these do not answer the question):")
             for passage in related:
-                _print_passage("-", passage, passage.text[:300] + ("…" if len(passage.text) > 300 else ""))
+                _print_passage(
+                    "-", passage, passage.text[:300] + ("…" if len(passage.text) > 300 else "")
+                )
         return
     print("\nSources:")
     for citation in answer.citations:
@@ -102,8 +126,12 @@ def _read_history(path: Path | None) -> list[dict[str, str]]:
         history = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as err:
         raise SystemExit(f"error: --history {path}: {err}") from None
-    if not isinstance(history, list) or not all(isinstance(t, dict) and "content" in t for t in history):
-        raise SystemExit(f"error: --history {path}: expected a JSON list of {{role, content}} objects")
+    if not isinstance(history, list) or not all(
+        isinstance(t, dict) and "content" in t for t in history
+    ):
+        raise SystemExit(
+            f"error: --history {path}: expected a JSON list of {{role, content}} objects"
+        )
     return history
 
 
@@ -138,7 +166,10 @@ def _open(settings: Settings) -> Any:
 
 def _run_query(args: argparse.Namespace, settings: Settings) -> int:
     if not args.text and not args.batch:
-        print(f"error: give a {'question' if args.command == 'ask' else 'query'} or --batch FILE", file=sys.stderr)
+        print(
+            f"error: give a {'question' if args.command == 'ask' else 'query'} or --batch FILE",
+            file=sys.stderr,
+        )
         return 2
     assistant = _open(settings)
     filters = _filters(args)
@@ -150,11 +181,19 @@ def _run_query(args: argparse.Namespace, settings: Settings) -> int:
                 failed += 1
                 continue
             if args.command == "ask":
-                result = assistant.ask(record["question"], record.get("history") or [], filters).to_json()
+                result = assistant.ask(
+                    record["question"], record.get("history") or [], filters
+                ).to_json()
             else:
                 passages = assistant.search(record["question"], args.k, filters)
-                result = {"question": record["question"], "retrieved": [p.to_json() for p in passages]}
-            print(json.dumps({"id": record.get("id", number), **result}, ensure_ascii=False), flush=True)
+                result = {
+                    "question": record["question"],
+                    "retrieved": [p.to_json() for p in passages],
+                }
+            print(
+                json.dumps({"id": record.get("id", number), **result}, ensure_ascii=False),
+                flush=True,
+            )
         return 1 if failed else 0
     if args.command == "ask":
         answer = assistant.ask(args.text, _read_history(args.history), filters)
@@ -165,7 +204,13 @@ def _run_query(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     passages = assistant.search(args.text, args.k, filters)
     if args.json:
-        print(json.dumps({"query": args.text, "retrieved": [p.to_json() for p in passages]}, ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                {"query": args.text, "retrieved": [p.to_json() for p in passages]},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
     else:
         for rank, passage in enumerate(passages, start=1):
             _print_passage(f"{rank}.", passage, passage.text)
@@ -192,7 +237,9 @@ def _run_corpus(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     for doc in documents:
         state = "" if doc.complete else "  (incomplete: run `palermo ingest` to repair)"
-        print(f"{doc.doc_id}  [{doc.kind or '-'}] {doc.date or 'undated'}  {doc.count} chunks{state}")
+        print(
+            f"{doc.doc_id}  [{doc.kind or '-'}] {doc.date or 'undated'}  {doc.count} chunks{state}"
+        )
         print(f"    {doc.title}\n    {doc.publisher or 'publisher unknown'}")
     print(f"{len(documents)} documents, {sum(d.count for d in documents)} chunks")
     return 0
@@ -202,6 +249,16 @@ def _run_eval(args: argparse.Namespace, settings: Settings) -> int:
     from evals.runner import run_cli
 
     return run_cli(args, settings)
+
+
+def _run_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from app import serve
+
+    if args.auth and ":" not in args.auth:
+        print("error: --auth takes USER:PASSWORD", file=sys.stderr)
+        return 2
+    serve(settings, args.host, args.port, args.auth)
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -218,6 +275,7 @@ def main(argv: list[str] | None = None) -> int:
         "search": _run_query,
         "corpus": _run_corpus,
         "eval": _run_eval,
+        "serve": _run_serve,
     }
     from assistant.service import EmptyStoreError
 

@@ -16,7 +16,9 @@ _REFERRING = re.compile(
     r"same|former|latter|above|previous|next|mentioned|such)\b",
     re.I,
 )
-_CONTINUING = re.compile(r"^\s*(and|also|but|so|what about|how about|and what|what else|why|how so)\b", re.I)
+_CONTINUING = re.compile(
+    r"^\s*(and|also|but|so|what about|how about|and what|what else|why|how so)\b", re.I
+)
 _MARKERS = re.compile(r"\[\d+\]")
 
 

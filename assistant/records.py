@@ -81,9 +81,7 @@ class Filters:
     year_to: int | None = None
 
     def is_empty(self) -> bool:
-        return not (
-            self.doc_ids or self.publishers or self.kinds or self.year_from or self.year_to
-        )
+        return not (self.doc_ids or self.publishers or self.kinds or self.year_from or self.year_to)
 
     def admits(self, metadata: dict[str, Any]) -> bool:
         """Whether a passage's metadata passes these filters (the same rule Chroma applies)."""

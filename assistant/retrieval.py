@@ -51,7 +51,11 @@ class Snapshot:
 
     def idf(self, term: str) -> float:
         total = max(1, len(self.ids))
-        return math.log(1 + (total - self.document_frequency.get(term, 0) + 0.5) / (self.document_frequency.get(term, 0) + 0.5))
+        return math.log(
+            1
+            + (total - self.document_frequency.get(term, 0) + 0.5)
+            / (self.document_frequency.get(term, 0) + 0.5)
+        )
 
     def passage(self, index: int, score: float = 0.0) -> Passage:
         return passage_from(self.ids[index], self.texts[index], self.metadatas[index], score)
@@ -83,11 +87,17 @@ def chroma_filters(filters: Filters | None) -> Any:
     if filters is None or filters.is_empty():
         return None
     parts = []
-    for key, values in (("doc_id", filters.doc_ids), ("publisher", filters.publishers), ("kind", filters.kinds)):
+    for key, values in (
+        ("doc_id", filters.doc_ids),
+        ("publisher", filters.publishers),
+        ("kind", filters.kinds),
+    ):
         if values:
             parts.append(MetadataFilter(key=key, value=list(values), operator=FilterOperator.IN))
     if filters.year_from is not None:
-        parts.append(MetadataFilter(key="year", value=filters.year_from, operator=FilterOperator.GTE))
+        parts.append(
+            MetadataFilter(key="year", value=filters.year_from, operator=FilterOperator.GTE)
+        )
     if filters.year_to is not None:
         parts.append(MetadataFilter(key="year", value=filters.year_to, operator=FilterOperator.LTE))
         parts.append(MetadataFilter(key="year", value=0, operator=FilterOperator.GT))
@@ -100,7 +110,9 @@ def dense_search(
     """(chunk id, cosine similarity) from Chroma, best first."""
     from llama_index.core.vector_stores import VectorStoreQuery
 
-    query = VectorStoreQuery(query_embedding=embedding, similarity_top_k=k, filters=chroma_filters(filters))
+    query = VectorStoreQuery(
+        query_embedding=embedding, similarity_top_k=k, filters=chroma_filters(filters)
+    )
     result = store.vector_store.query(query)
     # ChromaVectorStore reports exp(-distance); with cosine space, distance = 1 - cosine.
     return [

@@ -122,7 +122,9 @@ class Assistant:
             return {"documents": [], "metadatas": [], "embeddings": []}
         ids = [p.chunk_id for p in passages]
         where = {"chunk_id": {"$in": ids}} if len(ids) > 1 else {"chunk_id": ids[0]}
-        data = self.store.sentences.get(where=where, include=["documents", "metadatas", "embeddings"])
+        data = self.store.sentences.get(
+            where=where, include=["documents", "metadatas", "embeddings"]
+        )
         return {
             "documents": data["documents"] or [],
             "metadatas": data["metadatas"] or [],

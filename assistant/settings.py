@@ -29,12 +29,16 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="PALERMO_", extra="forbid")
 
-    home: Path = Field(Path(".palermo"), description="Folder holding the index (Chroma, BM25, texts).")
+    home: Path = Field(
+        Path(".palermo"), description="Folder holding the index (Chroma, BM25, texts)."
+    )
     corpus_dir: Path = Field(Path("corpus"), description="The default corpus folder for `ingest`.")
     embed_model: str = Field(
         "", description="A sentence-transformers model folder; empty means all-MiniLM-L6-v2."
     )
-    chroma_url: str = Field("", description="http://host:port of a Chroma server; empty = embedded.")
+    chroma_url: str = Field(
+        "", description="http://host:port of a Chroma server; empty = embedded."
+    )
     chroma_headers: dict[str, str] = Field(
         default_factory=dict, description="Extra HTTP headers for the server, e.g. Authorization."
     )

@@ -25,9 +25,42 @@ _NUMBER_HEADING = re.compile(r"^(\d+)\.\s+(.+)$")
 _PARAGRAPH_NUMBER = re.compile(r"^(\d+)\.\s+")
 _PREAMBLE = re.compile(r"^Preamb[ul]+e\b")
 _ABBREVIATIONS = {
-    "mr", "mrs", "ms", "dr", "prof", "md", "st", "no", "nos", "art", "arts", "para", "paras",
-    "e.g", "i.e", "etc", "vs", "cf", "fig", "vol", "inc", "ltd", "co", "jr", "sr", "gen", "op",
-    "u.s", "u.k", "u.n", "p", "pp", "sect", "approx", "dept", "govt",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "prof",
+    "md",
+    "st",
+    "no",
+    "nos",
+    "art",
+    "arts",
+    "para",
+    "paras",
+    "e.g",
+    "i.e",
+    "etc",
+    "vs",
+    "cf",
+    "fig",
+    "vol",
+    "inc",
+    "ltd",
+    "co",
+    "jr",
+    "sr",
+    "gen",
+    "op",
+    "u.s",
+    "u.k",
+    "u.n",
+    "p",
+    "pp",
+    "sect",
+    "approx",
+    "dept",
+    "govt",
 }
 
 
@@ -127,10 +160,10 @@ def _blocks(text: str) -> list[_Block]:
         ):
             set_heading(3, stripped)
         elif _title_like(stripped, 20) and stripped.isupper() and len(stripped.split()) >= 2:
-            title, last = stripped, end
+            title = stripped
             while index + 1 < len(lines) and lines[index + 1][2].strip().isupper():
                 index += 1
-                title, last = f"{title} {lines[index][2].strip()}", lines[index][1]
+                title = f"{title} {lines[index][2].strip()}"
             in_article = False
             set_heading(1, title)
         else:
@@ -155,7 +188,7 @@ def split_sentences(text: str, offset: int = 0) -> list[Sentence]:
         begin = 0
         for match in re.finditer(r"[.!?][”\"’')\]]*\s+(?=[“\"‘(\[]?[A-Z0-9])", line):
             before = line[begin : match.start() + 1].split()
-            word = before[-1].rstrip(".").lower().lstrip("(“\"") if before else ""
+            word = before[-1].rstrip(".").lower().lstrip('(“"') if before else ""
             if word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
                 continue
             end = match.end()
@@ -239,7 +272,10 @@ def chunk_document(doc: LoadedDocument, min_words: int = 60, max_words: int = 25
         start, end = group[0].start, group[-1].end
         body = text[start:end]
         section = _section_label(
-            group[0].section, [b.paragraph for b in group], ordinal[id(group[0])], ordinal[id(group[-1])]
+            group[0].section,
+            [b.paragraph for b in group],
+            ordinal[id(group[0])],
+            ordinal[id(group[-1])],
         )
         digest = hashlib.sha256(f"{section}\n{body}".encode()).hexdigest()
         chunks.append(

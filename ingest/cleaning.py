@@ -18,7 +18,9 @@ _TABLE_NOISE = re.compile(r"^[|\s:-]*$")
 _HYPHEN_BREAK = re.compile(r"(\w)-\n(\w)")
 
 # Lines and trailing paragraphs that are web-page furniture, not content.
-_BOILERPLATE_LINE = re.compile(r"^(you are reading:|share this|print this|skip to (main )?content)", re.I)
+_BOILERPLATE_LINE = re.compile(
+    r"^(you are reading:|share this|print this|skip to (main )?content)", re.I
+)
 _BOILERPLATE_TAIL = re.compile(
     r"(story is reprinted from|is a leading provider of|more stories like this|"
     r"available for use on any web browser|subscribe to our newsletter|"
@@ -66,9 +68,7 @@ def _drop_repeated_title(lines: list[str]) -> list[str]:
 def _drop_boilerplate_tail(text: str) -> str:
     """Remove trailing paragraphs that advertise, credit or link rather than inform."""
     paragraphs = text.split("\n\n")
-    while paragraphs and (
-        _BOILERPLATE_TAIL.search(paragraphs[-1]) or not paragraphs[-1].strip()
-    ):
+    while paragraphs and (_BOILERPLATE_TAIL.search(paragraphs[-1]) or not paragraphs[-1].strip()):
         paragraphs.pop()
     return "\n\n".join(paragraphs)
 

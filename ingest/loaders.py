@@ -33,9 +33,7 @@ def _decode(data: bytes) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as err:
-        raise LoadError(
-            f"not valid UTF-8 (byte {err.start}); re-save the file as UTF-8"
-        ) from None
+        raise LoadError(f"not valid UTF-8 (byte {err.start}); re-save the file as UTF-8") from None
 
 
 def _require_text(text: str) -> str:
@@ -87,7 +85,11 @@ def load_pdf(path: Path) -> LoadedDocument:
     except Exception:
         title = ""
     return LoadedDocument(
-        doc_id=slug(path.stem), text="\n\n".join(parts), source=str(path), pages=offsets, title=title
+        doc_id=slug(path.stem),
+        text="\n\n".join(parts),
+        source=str(path),
+        pages=offsets,
+        title=title,
     )
 
 
@@ -185,7 +187,9 @@ def load_file(path: Path, max_bytes: int) -> Iterator[LoadedDocument | Failure]:
     try:
         size = path.stat().st_size
         if suffix not in SUPPORTED:
-            yield Failure(str(path), f"unsupported file type '{suffix}'; use one of {', '.join(SUPPORTED)}")
+            yield Failure(
+                str(path), f"unsupported file type '{suffix}'; use one of {', '.join(SUPPORTED)}"
+            )
             return
         if size > max_bytes:
             yield Failure(

@@ -111,7 +111,10 @@ def _prepare(paths: list[Path], settings: Settings, report: IngestReport) -> lis
             catalog = _nearest_catalog(path, catalogs)
             if path.resolve() in catalog.rejected:
                 report.failures.append(
-                    Failure(str(path), f"skipped: its catalog entry is invalid ({catalog.rejected[path.resolve()].reason})")
+                    Failure(
+                        str(path),
+                        f"skipped: its catalog entry is invalid ({catalog.rejected[path.resolve()].reason})",
+                    )
                 )
                 continue
             for item in load_file(path, int(settings.max_file_mb * 1_000_000)):
@@ -252,7 +255,11 @@ def ingest(
                 if rows["ids"]:
                     rows["embeddings"] = embedder.get_text_embedding_batch(rows["documents"])
                 store.write_document(
-                    item.info.doc_id, item.doc_hash, item.doc.text, _passage_nodes(item, embeddings), rows
+                    item.info.doc_id,
+                    item.doc_hash,
+                    item.doc.text,
+                    _passage_nodes(item, embeddings),
+                    rows,
                 )
                 report.chunks_written += len(item.chunks)
                 bar.update(len(item.chunks))

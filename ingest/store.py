@@ -70,7 +70,10 @@ def bm25_tokens(texts: list[str]) -> list[list[str]]:
     import Stemmer
 
     return bm25s.tokenize(
-        texts, stopwords="en", stemmer=Stemmer.Stemmer("english"), return_ids=False,
+        texts,
+        stopwords="en",
+        stemmer=Stemmer.Stemmer("english"),
+        return_ids=False,
         show_progress=False,
     )
 

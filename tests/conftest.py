@@ -48,7 +48,11 @@ def small_corpus(tmp_path: Path) -> Path:
     """A copy of three corpus documents and a catalog for them, safe to edit."""
     folder = tmp_path / "corpus"
     (folder / "seeds").mkdir(parents=True)
-    for name in ("000_b4fb3ace2dacc03b.txt", "002_a513bf95ece57766.txt", "003_bb74e0ee9a208cb0.txt"):
+    for name in (
+        "000_b4fb3ace2dacc03b.txt",
+        "002_a513bf95ece57766.txt",
+        "003_bb74e0ee9a208cb0.txt",
+    ):
         shutil.copy(CORPUS / "seeds" / name, folder / "seeds" / name)
     (folder / "catalog.toml").write_text(
         '[[document]]\nid = "side-event"\nfile = "seeds/000_b4fb3ace2dacc03b.txt"\n'

@@ -18,9 +18,11 @@ def make_pdf(path: Path, pages: list[list[str]]) -> Path:
     objects.append(b"")  # pages, filled below
     objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
     for lines in pages:
-        stream = "BT /F1 11 Tf 14 TL 60 760 Td " + " ".join(
-            f"({_escape(line)}) Tj T*" for line in lines
-        ) + " ET"
+        stream = (
+            "BT /F1 11 Tf 14 TL 60 760 Td "
+            + " ".join(f"({_escape(line)}) Tj T*" for line in lines)
+            + " ET"
+        )
         data = stream.encode("latin-1")
         objects.append(b"<< /Length %d >>\nstream\n" % len(data) + data + b"\nendstream")
         content_id = len(objects)
@@ -39,7 +41,10 @@ def make_pdf(path: Path, pages: list[list[str]]) -> Path:
     xref = len(out)
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
     path.write_bytes(bytes(out))
     return path
 

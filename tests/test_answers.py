@@ -14,7 +14,9 @@ CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
 
 def test_answers_with_the_article_quoted_and_cited(assistant):
-    answer = assistant.ask("Can migrants be prosecuted under the Protocol for having been smuggled?")
+    answer = assistant.ask(
+        "Can migrants be prosecuted under the Protocol for having been smuggled?"
+    )
     assert not answer.refused
     assert "[1]" in answer.answer
     first = answer.citations[0]
@@ -69,7 +71,9 @@ def test_filters_restrict_retrieval(assistant):
     assert years and all(p.date.startswith(("2020", "2021")) for p in years)
     publisher = assistant.search("GLO.ACT", k=10, filters=Filters(publishers=["UNODC"]))
     assert publisher and {p.publisher for p in publisher} == {"UNODC"}
-    answer = assistant.ask("What is GLO.ACT?", filters=Filters(doc_ids=["toolkit-transnational-response"]))
+    answer = assistant.ask(
+        "What is GLO.ACT?", filters=Filters(doc_ids=["toolkit-transnational-response"])
+    )
     assert {c.doc_id for c in answer.citations} <= {"toolkit-transnational-response"}
 
 
@@ -90,9 +94,29 @@ def test_follow_up_question_is_resolved_from_history(assistant):
 
 def test_answer_json_contract(assistant):
     data = assistant.ask("What is the purpose of the Smuggling of Migrants Protocol?").to_json()
-    assert set(data) >= {"question", "answer", "refused", "citations", "retrieved", "timings_ms", "corpus_version"}
+    assert set(data) >= {
+        "question",
+        "answer",
+        "refused",
+        "citations",
+        "retrieved",
+        "timings_ms",
+        "corpus_version",
+    }
     assert isinstance(data["refused"], bool) and data["corpus_version"]
-    citation_keys = {"n", "doc_id", "title", "publisher", "date", "section", "page", "quote", "start", "end", "score"}
+    citation_keys = {
+        "n",
+        "doc_id",
+        "title",
+        "publisher",
+        "date",
+        "section",
+        "page",
+        "quote",
+        "start",
+        "end",
+        "score",
+    }
     assert data["citations"] and all(citation_keys <= set(c) for c in data["citations"])
     assert [c["n"] for c in data["citations"]] == list(range(1, len(data["citations"]) + 1))
     assert data["retrieved"] and all(citation_keys - {"n"} <= set(p) for p in data["retrieved"])
@@ -114,7 +138,9 @@ def test_concurrent_callers_get_their_own_answers(assistant):
     assert answers[1].citations[0].doc_id == "unodc-glo-act-launch-2016"
 
 
-def test_ingest_and_answer_make_no_connection_outside_loopback(tmp_path, small_corpus, no_outside_network):
+def test_ingest_and_answer_make_no_connection_outside_loopback(
+    tmp_path, small_corpus, no_outside_network
+):
     import socket
 
     from assistant import Assistant, Settings

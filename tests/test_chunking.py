@@ -24,7 +24,8 @@ def test_instrument_chunks_follow_articles_and_paragraphs():
 def test_report_chunks_carry_heading_paths():
     _, chunks = _chunks("seeds/004_e7ebeafc82ee57eb.txt")
     assert any(
-        c.section == "B. Promotion of the protocols and capacity building > 2. Criminal Justice Response"
+        c.section
+        == "B. Promotion of the protocols and capacity building > 2. Criminal Justice Response"
         for c in chunks
     )
 

@@ -2,7 +2,9 @@ from ingest.cleaning import clean
 
 
 def test_joins_pdf_hyphenation_and_wrapped_lines():
-    text = "The smuggling of mi-\ngrants is a crime that\naffects every country.\n\n1. Next paragraph."
+    text = (
+        "The smuggling of mi-\ngrants is a crime that\naffects every country.\n\n1. Next paragraph."
+    )
     assert clean(text, from_pdf=True) == (
         "The smuggling of migrants is a crime that affects every country.\n\n1. Next paragraph."
     )

@@ -39,7 +39,9 @@ def test_ingest_is_idempotent_and_tracks_changes_and_removals(tmp_path, small_co
     assert "Nothing changed" in again.summary()
 
     path = small_corpus / "seeds" / "000_b4fb3ace2dacc03b.txt"
-    path.write_text(path.read_text(encoding="utf-8").replace("over 85", "over 95"), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("over 85", "over 95"), encoding="utf-8"
+    )
     (small_corpus / "seeds" / "003_bb74e0ee9a208cb0.txt").unlink()
     changed = ingest(None, settings, progress=False)
     assert changed.changed == ["side-event"]
@@ -106,11 +108,20 @@ def test_bad_inputs_each_get_one_clear_failure_and_the_rest_ingests(tmp_path):
     )
     make_docx(folder / "note.docx", "Briefing", ["Smuggled migrants shall not be prosecuted."])
     (folder / "records.jsonl").write_text(
-        json.dumps({"id": "rec-1", "title": "Record one", "text": "A record about smuggling.",
-                    "metadata": {"publisher": "Partner"}}) + "\n"
+        json.dumps(
+            {
+                "id": "rec-1",
+                "title": "Record one",
+                "text": "A record about smuggling.",
+                "metadata": {"publisher": "Partner"},
+            }
+        )
+        + "\n"
         + "{not json\n"
-        + json.dumps({"id": "rec-2"}) + "\n"
-        + json.dumps({"id": "rec-3", "text": "Another record about returns."}) + "\n",
+        + json.dumps({"id": "rec-2"})
+        + "\n"
+        + json.dumps({"id": "rec-3", "text": "Another record about returns."})
+        + "\n",
         encoding="utf-8",
     )
     settings = Settings(home=tmp_path / "home", corpus_dir=folder, max_file_mb=1)
@@ -157,7 +168,9 @@ def test_explicit_paths_keep_other_documents_unless_pruned(tmp_path, small_corpu
     ingest(None, settings, progress=False)
     extra = tmp_path / "extra"
     extra.mkdir()
-    (extra / "memo.md").write_text("# Memo\n\nReturn of smuggled migrants is covered by Article 18.\n")
+    (extra / "memo.md").write_text(
+        "# Memo\n\nReturn of smuggled migrants is covered by Article 18.\n"
+    )
     report = ingest([extra], settings, progress=False)
     assert report.added == ["memo"] and not report.removed
     pruned = ingest([extra], settings, prune=True, progress=False)

@@ -24,7 +24,9 @@ PALERMO = [sys.executable, "-m", "assistant.cli"]
 
 def _run(args: list[str], home: Path, **kwargs) -> subprocess.CompletedProcess:
     env = {**os.environ, "PALERMO_HOME": str(home)}
-    return subprocess.run(PALERMO + args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, **kwargs)
+    return subprocess.run(
+        PALERMO + args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, **kwargs
+    )
 
 
 def test_cli_ask_search_batch_and_corpus(corpus_settings, tmp_path):
@@ -38,15 +40,29 @@ def test_cli_ask_search_batch_and_corpus(corpus_settings, tmp_path):
     refused = _run(["ask", "Who won the 2018 football World Cup?"], home).stdout
     assert "do not answer" in refused and "Related passages" in refused
 
-    search = json.loads(_run(["search", "money-laundering", "-k", "3", "--json", "--doc", "untoc"], home).stdout)
+    search = json.loads(
+        _run(["search", "money-laundering", "-k", "3", "--json", "--doc", "untoc"], home).stdout
+    )
     assert len(search["retrieved"]) == 3 and {p["doc_id"] for p in search["retrieved"]} == {"untoc"}
 
     batch = tmp_path / "batch.jsonl"
     batch.write_text(
-        json.dumps({"id": "a", "question": "What is GLO.ACT Asia and the Middle East?"}) + "\n"
-        + json.dumps({"id": "b", "question": "Which countries does it cover?", "history": [
-            {"role": "user", "content": "What is GLO.ACT Asia and the Middle East?"},
-            {"role": "assistant", "content": "A four-year joint initiative of the EU and UNODC."}]}) + "\n"
+        json.dumps({"id": "a", "question": "What is GLO.ACT Asia and the Middle East?"})
+        + "\n"
+        + json.dumps(
+            {
+                "id": "b",
+                "question": "Which countries does it cover?",
+                "history": [
+                    {"role": "user", "content": "What is GLO.ACT Asia and the Middle East?"},
+                    {
+                        "role": "assistant",
+                        "content": "A four-year joint initiative of the EU and UNODC.",
+                    },
+                ],
+            }
+        )
+        + "\n"
         + "not json\n",
         encoding="utf-8",
     )
@@ -57,8 +73,14 @@ def test_cli_ask_search_batch_and_corpus(corpus_settings, tmp_path):
     assert "line 3: invalid JSON" in result.stderr and result.returncode == 1
 
     history = tmp_path / "history.json"
-    history.write_text(json.dumps([{"role": "user", "content": "Tell me about GLO.ACT Asia and the Middle East"}]))
-    followed = json.loads(_run(["ask", "Which countries does it cover?", "--history", str(history), "--json"], home).stdout)
+    history.write_text(
+        json.dumps([{"role": "user", "content": "Tell me about GLO.ACT Asia and the Middle East"}])
+    )
+    followed = json.loads(
+        _run(
+            ["ask", "Which countries does it cover?", "--history", str(history), "--json"], home
+        ).stdout
+    )
     assert "Afghanistan" in followed["answer"]
 
     listing = _run(["corpus"], home).stdout
@@ -67,7 +89,11 @@ def test_cli_ask_search_batch_and_corpus(corpus_settings, tmp_path):
 
 def test_cli_reports_empty_store_and_bad_input_clearly(tmp_path):
     empty = _run(["ask", "anything"], tmp_path / "nothing")
-    assert empty.returncode == 3 and "palermo ingest" in empty.stderr and "Traceback" not in empty.stderr
+    assert (
+        empty.returncode == 3
+        and "palermo ingest" in empty.stderr
+        and "Traceback" not in empty.stderr
+    )
     folder = tmp_path / "docs"
     folder.mkdir()
     (folder / "bad.txt").write_bytes(b"\xff\xfe\x00bad")
@@ -82,7 +108,11 @@ def test_killed_ingest_leaves_a_store_the_next_run_repairs(tmp_path):
     env = {**os.environ, "PALERMO_HOME": str(home)}
     process = subprocess.Popen(
         PALERMO + ["ingest", str(ROOT / "corpus")],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     deadline = time.time() + 240
     seen = ""
@@ -122,8 +152,18 @@ def chroma_server(tmp_path):
     port = _free_port()
     chroma = Path(sys.executable).parent / "chroma"
     process = subprocess.Popen(
-        [str(chroma), "run", "--path", str(tmp_path / "server-data"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            str(chroma),
+            "run",
+            "--path",
+            str(tmp_path / "server-data"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
         env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
     )
     url = f"http://127.0.0.1:{port}"
@@ -142,9 +182,13 @@ def chroma_server(tmp_path):
     process.wait(timeout=30)
 
 
-def test_server_mode_ingests_and_answers_through_a_real_chroma_server(tmp_path, small_corpus, chroma_server):
+def test_server_mode_ingests_and_answers_through_a_real_chroma_server(
+    tmp_path, small_corpus, chroma_server
+):
     settings = Settings(
-        home=tmp_path / "home", corpus_dir=small_corpus, chroma_url=chroma_server,
+        home=tmp_path / "home",
+        corpus_dir=small_corpus,
+        chroma_url=chroma_server,
         chroma_headers={"X-Palermo-Test": "1"},
     )
     report = ingest(None, settings, progress=False)
