@@ -1,0 +1,123 @@
+"""Offline metrics: retrieval, citations, answer facts, similarity, refusal and latency."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from typing import Any
+
+from evals.sets import EvalCase
+
+HITS = (1, 3, 5, 10)
+# Metrics where larger is better; false_refusal and latency are better small.
+GATED = ("hit@5", "citation_support", "all_facts", "refusal_recall", "false_refusal")
+
+
+def normal(text: str) -> str:
+    """Case- and whitespace-insensitive form for matching."""
+    return " ".join(text.lower().split())
+
+
+def _contains_any(text: str, phrases: list[str]) -> bool:
+    body = normal(text)
+    return any(normal(p) in body for p in phrases if p.strip())
+
+
+def case_metrics(
+    case: EvalCase, answer: dict[str, Any], similarity: float | None
+) -> dict[str, float]:
+    """The metrics of one answered case (answer in the core JSON contract)."""
+    refused = bool(answer.get("refused"))
+    latency = float(answer.get("timings_ms", {}).get("total", 0.0))
+    if not case.answerable:
+        return {"refused": float(refused), "latency_ms": latency}
+    retrieved = answer.get("retrieved") or []
+    rank = next(
+        (
+            i + 1
+            for i, p in enumerate(retrieved)
+            if _contains_any(p.get("quote", ""), case.evidence)
+        ),
+        None,
+    )
+    passages = {p.get("chunk_id"): p.get("quote", "") for p in retrieved}
+    citations = answer.get("citations") or []
+    facts = [phrase for group in case.key_facts for phrase in group]
+
+    def cited_text(citation: dict[str, Any]) -> str:
+        return passages.get(citation.get("chunk_id"), "") or citation.get("quote", "")
+
+    supported = [_contains_any(cited_text(c), case.evidence) for c in citations]
+    precise = [
+        _contains_any(cited_text(c), case.evidence) or _contains_any(cited_text(c), facts)
+        for c in citations
+    ]
+    text = "" if refused else answer.get("answer", "")
+    met = [_contains_any(text, group) for group in case.key_facts]
+    out = {f"hit@{k}": float(rank is not None and rank <= k) for k in HITS}
+    out.update(
+        {
+            "mrr": 1.0 / rank if rank else 0.0,
+            "citation_support": float(any(supported)),
+            "citation_precision": sum(precise) / len(precise) if precise else 0.0,
+            "key_fact_recall": sum(met) / len(met) if met else 1.0,
+            "all_facts": float(all(met)),
+            "refused": float(refused),
+            "latency_ms": latency,
+        }
+    )
+    if similarity is not None:
+        out["similarity"] = similarity
+    return out
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values) if values else float("nan")
+
+
+def _percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))
+    return ordered[index]
+
+
+def aggregate(rows: list[tuple[EvalCase, dict[str, float]]]) -> dict[str, Any]:
+    """Overall metrics with counts: answerable metrics over answerable cases, refusal over the rest."""
+    answerable = [m for c, m in rows if c.answerable]
+    unanswerable = [m for c, m in rows if not c.answerable]
+    out: dict[str, Any] = {
+        "cases": len(rows),
+        "answerable": len(answerable),
+        "unanswerable": len(unanswerable),
+    }
+    if answerable:
+        keys = [k for k in answerable[0] if k not in ("refused", "latency_ms")]
+        for key in keys:
+            out[key] = _mean([m[key] for m in answerable if key in m])
+        out["false_refusal"] = _mean([m["refused"] for m in answerable])
+    if unanswerable:
+        out["refusal_recall"] = _mean([m["refused"] for m in unanswerable])
+    latencies = [m["latency_ms"] for _, m in rows]
+    out["latency_p50_ms"] = _percentile(latencies, 0.5)
+    out["latency_p95_ms"] = _percentile(latencies, 0.95)
+    return out
+
+
+def breakdown(rows: list[tuple[EvalCase, dict[str, float]]]) -> dict[str, dict[str, Any]]:
+    """Metrics by case type and by tag."""
+    groups: dict[str, list[tuple[EvalCase, dict[str, float]]]] = defaultdict(list)
+    for case, metrics in rows:
+        groups[f"type:{case.type}"].append((case, metrics))
+        for tag in case.tags:
+            groups[f"tag:{tag}"].append((case, metrics))
+    return {name: aggregate(members) for name, members in sorted(groups.items())}
+
+
+def tolerance(value: float, count: int) -> float:
+    """Allowed drop from the baseline: 1.5 standard errors of a proportion, at least 0.01."""
+    if count <= 0 or math.isnan(value):
+        return 0.05
+    p = min(max(value, 0.02), 0.98)
+    return round(max(0.01, 1.5 * math.sqrt(p * (1 - p) / count)), 3)

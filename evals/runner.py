@@ -1,0 +1,242 @@
+"""`palermo eval`: run eval sets through the engines, write results and reports, gate on quality."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant.settings import Settings
+from evals.engines import Engine, LlamaIndexDefaultEngine, PalermoEngine
+from evals.metrics import GATED, aggregate, breakdown, case_metrics, tolerance
+from evals.report import html_report, markdown
+from evals.sets import EvalCase, EvalSetError, load_set
+
+FLOORS = {"hit@5": 0.95, "citation_support": 0.90, "all_facts": 0.85, "refusal_recall": 0.90}
+CEILINGS = {"false_refusal": 0.05}
+ENGINES = ("extractive", "llamaindex-default")
+
+
+def _similarity(embedder: Any, answer: str, reference: str) -> float | None:
+    if not reference or not answer:
+        return None
+    a, b = (np.asarray(v) for v in embedder.get_text_embedding_batch([answer, reference]))
+    return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
+
+
+def _failure(
+    case: EvalCase, metrics: dict[str, float], answer: dict[str, Any]
+) -> dict[str, Any] | None:
+    if case.answerable:
+        problems = []
+        if metrics["refused"]:
+            problems.append("refused an answerable question")
+        elif metrics["all_facts"] < 1:
+            problems.append("missing key facts")
+        if not metrics["citation_support"] and not metrics["refused"]:
+            problems.append("no cited passage holds the evidence")
+        if not metrics["hit@5"]:
+            problems.append("evidence not in the top 5 passages")
+        expected = f"{case.reference} (facts: {' / '.join('|'.join(g) for g in case.key_facts)})"
+    else:
+        problems = [] if metrics["refused"] else ["answered an unanswerable question"]
+        expected = "a refusal"
+    if not problems:
+        return None
+    return {
+        "id": case.id,
+        "type": case.type,
+        "problem": "; ".join(problems),
+        "question": case.question + (f" (after {len(case.history)} turns)" if case.history else ""),
+        "expected": expected,
+        "answer": answer.get("answer", ""),
+        "citations": [
+            {
+                "n": c.get("n"),
+                "title": c.get("title", ""),
+                "section": c.get("section", ""),
+                "quote": c.get("quote", ""),
+            }
+            for c in answer.get("citations", [])
+        ],
+    }
+
+
+def evaluate(
+    cases: list[EvalCase], engine: Engine, embedder: Any, progress: bool = True
+) -> list[dict[str, Any]]:
+    """Answer every case and compute its metrics."""
+    from tqdm import tqdm
+
+    rows = []
+    for case in tqdm(cases, desc=f"Evaluating {engine.name}", unit="case", disable=not progress):
+        answer = engine.answer(case)
+        text = "" if answer.get("refused") else answer.get("answer", "")
+        metrics = case_metrics(case, answer, _similarity(embedder, text, case.reference))
+        rows.append(
+            {
+                "id": case.id,
+                "engine": engine.name,
+                "case": case,
+                "answer": answer,
+                "metrics": metrics,
+            }
+        )
+    return rows
+
+
+def check(overall: dict[str, Any], baseline: dict[str, Any] | None) -> list[str]:
+    """Problems with a run: metrics under their floor or fallen from the baseline beyond tolerance."""
+    problems = []
+    for metric, floor in FLOORS.items():
+        value = overall.get(metric, float("nan"))
+        if math.isnan(value) or value < floor:
+            problems.append(f"{metric} = {value:.3f} is below its floor {floor}")
+    for metric, ceiling in CEILINGS.items():
+        value = overall.get(metric, float("nan"))
+        if math.isnan(value) or value > ceiling:
+            problems.append(f"{metric} = {value:.3f} is above its ceiling {ceiling}")
+    if baseline:
+        for metric in GATED:
+            if metric not in baseline.get("metrics", {}):
+                continue
+            base = baseline["metrics"][metric]
+            allowed = baseline.get("tolerances", {}).get(metric, 0.02)
+            value = overall.get(metric, float("nan"))
+            worse = value > base + allowed if metric == "false_refusal" else value < base - allowed
+            if math.isnan(value) or worse:
+                problems.append(
+                    f"{metric} = {value:.3f} moved from the baseline {base:.3f} by more than {allowed}"
+                )
+    return problems
+
+
+def baseline_of(overall: dict[str, Any]) -> dict[str, Any]:
+    counts = {
+        "refusal_recall": overall.get("unanswerable", 0),
+    }
+    return {
+        "metrics": {m: round(overall[m], 4) for m in GATED if m in overall},
+        "tolerances": {
+            m: tolerance(overall[m], counts.get(m, overall.get("answerable", 0)))
+            for m in GATED
+            if m in overall
+        },
+        "cases": overall.get("cases"),
+    }
+
+
+def run(
+    set_paths: list[Path],
+    out: Path,
+    engines: list[str],
+    settings: Settings,
+    baseline_path: Path | None = None,
+    progress: bool = True,
+    assistant: Any = None,
+) -> tuple[dict[str, Any], list[str]]:
+    """Run the sets through the engines; write results.jsonl, report.json/.md/.html to `out`."""
+    cases = [case for path in set_paths for case in load_set(path)]
+    if assistant is None:
+        from assistant.service import Assistant
+
+        assistant = Assistant.open(settings)
+    embedder = assistant.embedder
+    out.mkdir(parents=True, exist_ok=True)
+    report: dict[str, Any] = {
+        "sets": [str(p) for p in set_paths],
+        "cases": len(cases),
+        "engines": {},
+    }
+    all_rows = []
+    for name in engines:
+        engine: Engine = (
+            PalermoEngine(assistant)
+            if name == "extractive"
+            else LlamaIndexDefaultEngine(settings, embedder, settings.corpus_dir)
+        )
+        rows = evaluate(cases, engine, embedder, progress)
+        pairs = [(r["case"], r["metrics"]) for r in rows]
+        report["engines"][name] = {"overall": aggregate(pairs), "groups": breakdown(pairs)}
+        all_rows.extend(rows)
+    first_rows = [r for r in all_rows if r["engine"] == engines[0]]
+    overall = report["engines"][engines[0]]["overall"]
+    baseline = None
+    if baseline_path and baseline_path.is_file():
+        baseline = json.loads(baseline_path.read_text(encoding="utf-8"))
+    problems = check(overall, baseline)
+    report["check"] = {
+        "engine": engines[0],
+        "problems": problems,
+        "baseline": str(baseline_path or ""),
+    }
+    failures = [f for r in first_rows if (f := _failure(r["case"], r["metrics"], r["answer"]))]
+    with (out / "results.jsonl").open("w", encoding="utf-8") as handle:
+        for row in all_rows:
+            record = {
+                "id": row["id"],
+                "engine": row["engine"],
+                **row["answer"],
+                "metrics": row["metrics"],
+            }
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+    (out / "report.json").write_text(
+        json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8"
+    )
+    (out / "report.md").write_text(markdown(report, failures), encoding="utf-8")
+    latencies = [r["metrics"]["latency_ms"] for r in first_rows]
+    (out / "report.html").write_text(html_report(report, failures, latencies), encoding="utf-8")
+    return report, problems
+
+
+def summary(report: dict[str, Any], problems: list[str]) -> str:
+    keys = [
+        "hit@5",
+        "mrr",
+        "citation_support",
+        "citation_precision",
+        "key_fact_recall",
+        "all_facts",
+        "similarity",
+        "refusal_recall",
+        "false_refusal",
+        "latency_p50_ms",
+        "latency_p95_ms",
+    ]
+    engines = list(report["engines"])
+    lines = [f"{'metric':<20}" + "".join(f"{e:>20}" for e in engines)]
+    for key in keys:
+        cells = []
+        for engine in engines:
+            value = report["engines"][engine]["overall"].get(key, float("nan"))
+            cells.append(f"{value:>20.1f}" if key.startswith("latency") else f"{value:>20.3f}")
+        lines.append(f"{key:<20}" + "".join(cells))
+    lines.append("Gate: " + ("PASS" if not problems else "FAIL\n  " + "\n  ".join(problems)))
+    return "\n".join(lines)
+
+
+def run_cli(args: argparse.Namespace, settings: Settings) -> int:
+    sets = args.sets or [Path("evals/sets/core.jsonl")]
+    engines = [e.strip() for e in args.engine.split(",") if e.strip()]
+    unknown = [e for e in engines if e not in ENGINES]
+    if unknown:
+        print(f"error: unknown engine(s) {', '.join(unknown)}; choose from {', '.join(ENGINES)}")
+        return 2
+    try:
+        report, problems = run(sets, args.out, engines, settings, args.baseline)
+    except EvalSetError as err:
+        print(f"error: {err}")
+        return 2
+    print(summary(report, problems))
+    print(f"Reports: {args.out}/report.md, report.html, report.json, results.jsonl")
+    if args.write_baseline:
+        overall = report["engines"][engines[0]]["overall"]
+        args.baseline.write_text(
+            json.dumps(baseline_of(overall), indent=2) + "\n", encoding="utf-8"
+        )
+        print(f"Baseline written to {args.baseline}")
+    return 1 if args.check and problems else 0
