@@ -10,7 +10,7 @@ chosen sentence holds one, the engine refuses instead of guessing.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -20,23 +20,35 @@ from assistant.retrieval import Snapshot
 from ingest.store import bm25_tokens
 
 _ASKS_FOR_FIGURE = re.compile(
-    r"\b(how (many|much|long)|what (number|percentage|proportion|share|amount|budget)|"
+    r"\b(how (many|much)|what (number|percentage|proportion|share|amount|budget)|"
     r"how large|what is the (number|total|budget|cost))\b",
     re.I,
 )
-_FIGURE = re.compile(
-    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
-    r"thirteen|hundred|thousand|million|billion|dozen)\b",
-    re.I,
-)
-_HEADING_LIKE = re.compile(r"^(#|Article\s+\d+$)")
+_ASKS_FOR_DATE = re.compile(r"\b(when|what (year|date|month|period)|since when|how long)\b", re.I)
+_ASKS_FOR_PERSON = re.compile(r"^\W*(who|whom|which (official|person|speaker))\b", re.I)
 _ASKS_FOR_DEFINITION = re.compile(
     r"\b(defin\w*|meaning of|what does .+ mean|what is meant by|what counts as)\b", re.I
 )
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_NUMBER_WORDS = (
+    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|\w+ty|hundred|"
+    r"thousand|million|billion|dozen|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|"
+    r"tenth|\w+tieth"
+)
+_NUMBER = re.compile(rf"(?<![-\w])\d[\d,.]*\b(?!\s+({_MONTHS})\b)")
+_NUMBER_WORD = re.compile(rf"\b({_NUMBER_WORDS})\b", re.I)
+_YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")
+_DATE = re.compile(rf"\b(1[89]\d\d|20\d\d|{_MONTHS}|days?|months?|years?)\b")
+_NAME = re.compile(r"(?<!^)(?<![.!?] )\b[A-Z][a-z]+(?: [A-Z][a-z’']+)+")
 _DEFINES = re.compile(r"\b(shall mean|means|is defined as|refers to)\b")
+_LIST_ITEM = re.compile(
+    r"^(-|•|\*|[a-z]\)|\([a-z]+\)|\([ivx]+\)|[ivx]+\)|\d+(\.\d+)*[.:)]|[a-z]\.)\s"
+)
 _ENDS_SENTENCE = re.compile(r"[.;:!?\"”’)]$")
+_HEADING_LIKE = re.compile(r"^(#|Article\s+\d+$)")
 MIN_WORDS = 4
-MAX_ANSWER_WORDS = 140
+MAX_ANSWER_WORDS = 160
+MAX_LIST_ITEMS = 10
 
 
 @dataclass
@@ -58,6 +70,29 @@ def _terms(text: str) -> set[str]:
     return set(bm25_tokens([text])[0])
 
 
+def has_count(text: str) -> bool:
+    """A quantity: a number that is not a year or a day of a date, or a number word."""
+    numbers = [m.group(0).rstrip(".,") for m in _NUMBER.finditer(text)]
+    if any(not _YEAR.fullmatch(n) for n in numbers):
+        return True
+    return bool(_NUMBER_WORD.search(text))
+
+
+class _CountPattern:
+    """`has_count` with the `search` interface of the other answer-kind patterns."""
+
+    @staticmethod
+    def search(text: str) -> bool:
+        return has_count(text)
+
+
+def quotable(text: str) -> bool:
+    """Sentences and list items can answer; titles, headings and datelines cannot."""
+    if len(text.split()) < MIN_WORDS or _HEADING_LIKE.match(text):
+        return False
+    return bool(_ENDS_SENTENCE.search(text) or _LIST_ITEM.match(text))
+
+
 def candidates_for(passages: list[Passage], sentence_data: dict[str, Any]) -> list[Candidate]:
     """Sentences of the passages (from the store's sentence collection), in passage order."""
     rank = {p.chunk_id: i for i, p in enumerate(passages)}
@@ -70,7 +105,7 @@ def candidates_for(passages: list[Passage], sentence_data: dict[str, Any]) -> li
         strict=True,
     ):
         chunk_id = metadata["chunk_id"]
-        if chunk_id not in by_chunk or len(text.split()) < MIN_WORDS or _HEADING_LIKE.match(text):
+        if chunk_id not in by_chunk or not quotable(text):
             continue
         out.append(
             Candidate(
@@ -86,31 +121,60 @@ def candidates_for(passages: list[Passage], sentence_data: dict[str, Any]) -> li
     return out
 
 
-def score_candidates(
-    candidates: list[Candidate],
-    question_vectors: list[np.ndarray],
-    query_terms: set[str],
-    snapshot: Snapshot,
-    question: str = "",
-) -> None:
+@dataclass
+class Question:
+    """What the engine knows of a question: its wording, vectors and terms, and the context.
+
+    For a follow-up, `context_vector` and `context_terms` come from the question expanded with
+    the conversation; they locate the topic, while the question's own words pick the sentence.
+    `said` is what the assistant already answered, which a follow-up should not repeat.
+    """
+
+    text: str
+    vector: np.ndarray
+    terms: set[str]
+    context_vector: np.ndarray | None = None
+    context_terms: set[str] = field(default_factory=set)
+    said: str = ""
+
+
+def score_candidates(candidates: list[Candidate], question: Question, snapshot: Snapshot) -> None:
     """Score each sentence by meaning and by shared, informative words.
 
-    Two kinds of question get a nudge: a definition question prefers sentences that define
-    ("shall mean"), and short unpunctuated lines (titles, datelines) count for less than prose.
+    Some kinds of question get a nudge towards sentences of the kind that can answer them: a
+    definition question towards sentences that define ("shall mean"), "how many" towards
+    figures, "when" towards dates, "who" towards names.
     """
-    wants_definition = bool(_ASKS_FOR_DEFINITION.search(question))
-    weights = {term: snapshot.idf(term) for term in query_terms}
+    text = question.text
+    wants_definition = bool(_ASKS_FOR_DEFINITION.search(text))
+    wanted = [
+        pattern
+        for asks, pattern in (
+            (_ASKS_FOR_FIGURE, _CountPattern),
+            (_ASKS_FOR_DATE, _DATE),
+            (_ASKS_FOR_PERSON, _NAME),
+        )
+        if asks.search(text)
+    ]
+    weights = {term: snapshot.idf(term) for term in question.terms}
+    weights.update({t: 0.3 * snapshot.idf(t) for t in question.context_terms - question.terms})
     total = sum(weights.values()) or 1.0
+    said = _terms(question.said) if question.said else set()
     for candidate in candidates:
-        candidate.meaning = max(float(candidate.embedding @ v) for v in question_vectors)
-        shared = _terms(candidate.text) & query_terms
-        candidate.words = sum(weights[t] for t in shared) / total
+        meaning = float(candidate.embedding @ question.vector)
+        if question.context_vector is not None:
+            meaning = 0.7 * meaning + 0.3 * float(candidate.embedding @ question.context_vector)
+        candidate.meaning = meaning
+        terms = _terms(candidate.text)
+        candidate.words = sum(weights[t] for t in terms & set(weights)) / total
         prior = 0.04 / (1 + candidate.passage_rank)
         candidate.score = 0.65 * candidate.meaning + 0.35 * candidate.words + prior
         if wants_definition and _DEFINES.search(candidate.text):
             candidate.score += 0.1
-        if len(candidate.text.split()) < 12 and not _ENDS_SENTENCE.search(candidate.text):
-            candidate.score *= 0.85
+        if wanted and all(pattern.search(candidate.text) for pattern in wanted):
+            candidate.score += 0.06
+        if said and terms and len(terms & said) / len(terms) > 0.6:
+            candidate.score *= 0.8  # already said in the conversation
 
 
 def _redundant(candidate: Candidate, chosen: list[Candidate]) -> bool:
@@ -150,7 +214,7 @@ def select(candidates: list[Candidate], most: int) -> list[Candidate]:
 
 
 def _with_continuations(chosen: list[Candidate], candidates: list[Candidate]) -> list[Candidate]:
-    """A sentence that introduces a list (ends with ':') brings the next sentence with it."""
+    """A sentence that introduces a list (ends with ':') brings its list items with it."""
     out = list(chosen)
     for candidate in chosen:
         if not candidate.text.rstrip().endswith(":"):
@@ -160,8 +224,11 @@ def _with_continuations(chosen: list[Candidate], candidates: list[Candidate]) ->
             for c in candidates
             if c.passage.chunk_id == candidate.passage.chunk_id and c.start > candidate.start
         ]
-        if following and following[0] not in out:
-            out.append(following[0])
+        for item in following[:MAX_LIST_ITEMS]:
+            if not _LIST_ITEM.match(item.text):
+                break
+            if item not in out:
+                out.append(item)
     return out
 
 
@@ -171,12 +238,18 @@ def support(chosen: list[Candidate]) -> float:
 
 
 def refuses(question: str, chosen: list[Candidate], threshold: float) -> bool:
-    """Refuse when support is weak, or a figure is asked for and none is quoted."""
+    """Refuse when support is weak, or the sources lack what the question pins down.
+
+    A question asking for a figure needs a figure in the best sentence; a year named in the
+    question must appear in a cited passage (its text, title or date).
+    """
     if not chosen or support(chosen) < threshold:
         return True
-    return bool(_ASKS_FOR_FIGURE.search(question)) and not any(
-        _FIGURE.search(c.text) for c in chosen
-    )
+    best = max(chosen, key=lambda c: c.score)
+    if _ASKS_FOR_FIGURE.search(question) and not has_count(best.text):
+        return True
+    sources = " ".join(f"{c.passage.title} {c.passage.date} {c.passage.text}" for c in chosen)
+    return any(year not in sources for year in _YEAR.findall(question))
 
 
 def compose(chosen: list[Candidate]) -> tuple[str, list[Citation]]:
@@ -222,20 +295,23 @@ def compose(chosen: list[Candidate]) -> tuple[str, list[Citation]]:
 
 
 def answer_from(
-    question: str,
-    question_vectors: list[np.ndarray],
-    query: str,
+    question: Question,
     passages: list[Passage],
     sentence_data: dict[str, Any],
     snapshot: Snapshot,
     threshold: float,
     most: int,
-) -> tuple[str, list[Citation], bool]:
-    """(answer text, citations, refused) for a question and its retrieved passages."""
+) -> tuple[str, list[Citation], bool, float]:
+    """(answer text, citations, refused, support) for a question and its retrieved passages."""
     candidates = candidates_for(passages, sentence_data)
-    score_candidates(candidates, question_vectors, _terms(query), snapshot, question)
+    score_candidates(candidates, question, snapshot)
     chosen = select(candidates, most)
-    if refuses(question, chosen, threshold):
-        return REFUSAL, [], True
+    if refuses(question.text, chosen, threshold):
+        return REFUSAL, [], True, support(chosen)
     text, citations = compose(chosen)
-    return text, citations, False
+    return text, citations, False, support(chosen)
+
+
+def terms_of(text: str) -> set[str]:
+    """The question's stemmed content words, as BM25 sees them."""
+    return _terms(text)

@@ -38,13 +38,19 @@ def is_dependent(question: str) -> bool:
     return bool(_REFERRING.search(question) or _CONTINUING.match(question) or len(words) <= 3)
 
 
+def last_answer(history: Sequence[Any]) -> str:
+    """The assistant's most recent answer, without citation markers."""
+    turns = [_content(turn) for turn in history]
+    text = next((c for r, c in reversed(turns) if r == "assistant" and c.strip()), "")
+    return _MARKERS.sub("", text)
+
+
 def condense(question: str, history: Sequence[Any]) -> str:
     """The question made self-contained enough to retrieve with."""
     if not history or not is_dependent(question):
         return question
     turns = [_content(turn) for turn in history]
     last_user = next((c for r, c in reversed(turns) if r == "user" and c.strip()), "")
-    last_answer = next((c for r, c in reversed(turns) if r == "assistant" and c.strip()), "")
-    answer_words = _MARKERS.sub("", last_answer).split()[:30]
+    answer_words = last_answer(history).split()[:30]
     context = " ".join(part for part in (last_user, " ".join(answer_words)) if part)
     return f"{question} {context}".strip()

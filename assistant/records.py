@@ -107,6 +107,7 @@ class Answer:
     timings_ms: dict[str, float]
     corpus_version: str
     query: str = ""
+    support: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -118,4 +119,5 @@ class Answer:
             "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
             "corpus_version": self.corpus_version,
             "query": self.query,
+            "support": round(self.support, 4),
         }

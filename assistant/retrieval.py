@@ -80,45 +80,65 @@ def passage_from(chunk_id: str, text: str, metadata: dict[str, Any], score: floa
     )
 
 
-def chroma_filters(filters: Filters | None) -> Any:
-    """The filters in llama-index's form, which ChromaVectorStore turns into a `where` clause."""
-    from llama_index.core.vector_stores import FilterOperator, MetadataFilter, MetadataFilters
-
+def chroma_where(filters: Filters | None) -> dict[str, Any] | None:
+    """The filters as a Chroma `where` clause (passages and sentences carry the same keys)."""
     if filters is None or filters.is_empty():
         return None
-    parts = []
+    parts: list[dict[str, Any]] = []
     for key, values in (
         ("doc_id", filters.doc_ids),
         ("publisher", filters.publishers),
         ("kind", filters.kinds),
     ):
         if values:
-            parts.append(MetadataFilter(key=key, value=list(values), operator=FilterOperator.IN))
+            parts.append({key: {"$in": list(values)}})
     if filters.year_from is not None:
-        parts.append(
-            MetadataFilter(key="year", value=filters.year_from, operator=FilterOperator.GTE)
-        )
+        parts.append({"year": {"$gte": filters.year_from}})
     if filters.year_to is not None:
-        parts.append(MetadataFilter(key="year", value=filters.year_to, operator=FilterOperator.LTE))
-        parts.append(MetadataFilter(key="year", value=0, operator=FilterOperator.GT))
-    return MetadataFilters(filters=parts)
+        parts.append({"year": {"$lte": filters.year_to}})
+        parts.append({"year": {"$gt": 0}})
+    return parts[0] if len(parts) == 1 else {"$and": parts}
 
 
 def dense_search(
     store: Store, embedding: list[float], k: int, filters: Filters | None
 ) -> list[tuple[str, float]]:
-    """(chunk id, cosine similarity) from Chroma, best first."""
+    """(chunk id, cosine similarity) of passages from Chroma, best first."""
     from llama_index.core.vector_stores import VectorStoreQuery
 
-    query = VectorStoreQuery(
-        query_embedding=embedding, similarity_top_k=k, filters=chroma_filters(filters)
-    )
-    result = store.vector_store.query(query)
+    where = chroma_where(filters)
+    query = VectorStoreQuery(query_embedding=embedding, similarity_top_k=k)
+    result = store.vector_store.query(query, **({"where": where} if where else {}))
     # ChromaVectorStore reports exp(-distance); with cosine space, distance = 1 - cosine.
     return [
         (node_id, 1.0 + math.log(max(similarity, 1e-12)))
         for node_id, similarity in zip(result.ids or [], result.similarities or [], strict=True)
     ]
+
+
+def sentence_search(
+    store: Store, embedding: list[float], k: int, filters: Filters | None
+) -> list[tuple[str, float]]:
+    """(chunk id, best sentence cosine) by the passages' closest sentences, best first.
+
+    Sentences are short enough for the model to see whole, so this finds a passage by a sentence
+    that a whole-passage embedding (cut at the model's length limit) blurs or misses.
+    """
+    count = store.sentences.count()
+    if not count:
+        return []
+    where = chroma_where(filters)
+    result = store.sentences.query(
+        query_embeddings=[embedding],
+        n_results=min(k, count),
+        where=where,
+        include=["metadatas", "distances"],
+    )
+    best: dict[str, float] = {}
+    for metadata, distance in zip(result["metadatas"][0], result["distances"][0], strict=True):
+        chunk_id = str(metadata["chunk_id"])
+        best.setdefault(chunk_id, 1.0 - float(distance))
+    return sorted(best.items(), key=lambda item: -item[1])
 
 
 def lexical_search(
@@ -147,20 +167,22 @@ def hybrid_search(
     k: int,
     filters: Filters | None = None,
 ) -> list[Passage]:
-    """The top `k` passages by reciprocal-rank fusion of dense and BM25 rankings."""
+    """The top `k` passages by reciprocal-rank fusion of passage, sentence and BM25 rankings."""
     depth = max(k * 4, 40)
     dense = dense_search(store, embedding, depth, filters)
+    by_sentence = sentence_search(store, embedding, depth * 2, filters)
     lexical = lexical_search(snapshot, query, depth, filters)
     position = {chunk_id: i for i, chunk_id in enumerate(snapshot.ids)}
     fused: dict[int, float] = {}
     cosine: dict[int, float] = {}
     bm25: dict[int, float] = {}
-    for rank, (chunk_id, similarity) in enumerate(dense):
-        if chunk_id not in position:
-            continue  # written after this snapshot was taken; the next refresh sees it
-        index = position[chunk_id]
-        fused[index] = fused.get(index, 0.0) + 1.0 / (RRF_K + rank + 1)
-        cosine[index] = similarity
+    for ranking in (dense, by_sentence):
+        for rank, (chunk_id, similarity) in enumerate(ranking):
+            if chunk_id not in position:
+                continue  # written after this snapshot was taken; the next refresh sees it
+            index = position[chunk_id]
+            fused[index] = fused.get(index, 0.0) + 1.0 / (RRF_K + rank + 1)
+            cosine[index] = max(cosine.get(index, -1.0), similarity)
     for rank, (index, score) in enumerate(lexical):
         fused[index] = fused.get(index, 0.0) + 1.0 / (RRF_K + rank + 1)
         bm25[index] = score

@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from assistant.answer import answer_from
-from assistant.followup import condense
+from assistant.answer import Question, answer_from, terms_of
+from assistant.followup import condense, last_answer
 from assistant.records import Answer, Filters, Passage
 from assistant.retrieval import Snapshot, hybrid_search
 from assistant.settings import Settings, quiet_network_env
@@ -81,9 +81,16 @@ class Assistant:
         question = " ".join(question.split())
         query = condense(question, history)
         query_vector = self._embed(query)
-        vectors = [np.asarray(query_vector, dtype=np.float32)]
+        asked = Question(
+            text=question,
+            vector=np.asarray(query_vector, dtype=np.float32),
+            terms=terms_of(question),
+        )
         if query != question:
-            vectors.append(np.asarray(self._embed(question), dtype=np.float32))
+            asked.context_vector = asked.vector
+            asked.vector = np.asarray(self._embed(question), dtype=np.float32)
+            asked.context_terms = terms_of(query)
+            asked.said = last_answer(history)
         timings["embed"] = (time.perf_counter() - began) * 1000
 
         step = time.perf_counter()
@@ -94,10 +101,8 @@ class Assistant:
 
         step = time.perf_counter()
         sentence_data = self._sentences_of(passages)
-        text, citations, refused = answer_from(
-            question,
-            vectors,
-            query,
+        text, citations, refused, support = answer_from(
+            asked,
             passages,
             sentence_data,
             snapshot,
@@ -115,6 +120,7 @@ class Assistant:
             timings_ms=timings,
             corpus_version=snapshot.version,
             query=query,
+            support=support,
         )
 
     def _sentences_of(self, passages: list[Passage]) -> dict[str, Any]:

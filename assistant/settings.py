@@ -47,9 +47,9 @@ class Settings(BaseSettings):
     chunk_min_words: int = 60
     chunk_max_words: int = 250
     top_k: int = Field(8, description="Passages retrieved for an answer.")
-    answer_sentences: int = Field(3, description="Most sentences quoted in a short answer.")
+    answer_sentences: int = Field(4, description="Most sentences quoted in a short answer.")
     refusal_threshold: float = Field(
-        0.42, description="Least support score an answer needs; below it Palermo refuses."
+        0.34, description="Least support score an answer needs; below it Palermo refuses."
     )
 
     @classmethod

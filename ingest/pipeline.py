@@ -191,6 +191,9 @@ def _sentence_rows(item: _Prepared) -> dict[str, list[Any]]:
             rows["metadatas"].append(
                 {
                     "doc_id": item.info.doc_id,
+                    "publisher": item.info.publisher,
+                    "kind": item.info.kind,
+                    "year": item.info.year,
                     "chunk_id": chunk.chunk_id,
                     "doc_hash": item.doc_hash,
                     "start": sentence.start,
