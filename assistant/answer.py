@@ -31,7 +31,7 @@ _ASKS_FOR_DEFINITION = re.compile(
 )
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _NUMBER_WORDS = (
-    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|\w+ty|hundred|"
+    r"one(?! of\b)|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|\w+ty|hundred|"
     r"thousand|million|billion|dozen|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|"
     r"tenth|\w+tieth"
 )
@@ -64,6 +64,7 @@ class Candidate:
     meaning: float = 0.0
     words: float = 0.0
     score: float = 0.0
+    covers: dict[str, float] = field(default_factory=dict)  # question term -> its share
 
 
 def _terms(text: str) -> set[str]:
@@ -156,23 +157,24 @@ def score_candidates(candidates: list[Candidate], question: Question, snapshot: 
         )
         if asks.search(text)
     ]
-    weights = {term: snapshot.idf(term) for term in question.terms}
+    weights = {t: snapshot.idf(t) for t in question.terms}
     weights.update({t: 0.3 * snapshot.idf(t) for t in question.context_terms - question.terms})
     total = sum(weights.values()) or 1.0
     said = _terms(question.said) if question.said else set()
     for candidate in candidates:
+        terms = _terms(candidate.text)
+        candidate.covers = {t: weights[t] / total for t in terms & set(weights)}
         meaning = float(candidate.embedding @ question.vector)
         if question.context_vector is not None:
             meaning = 0.7 * meaning + 0.3 * float(candidate.embedding @ question.context_vector)
         candidate.meaning = meaning
-        terms = _terms(candidate.text)
-        candidate.words = sum(weights[t] for t in terms & set(weights)) / total
+        candidate.words = sum(candidate.covers.values())
         prior = 0.04 / (1 + candidate.passage_rank)
         candidate.score = 0.65 * candidate.meaning + 0.35 * candidate.words + prior
         if wants_definition and _DEFINES.search(candidate.text):
             candidate.score += 0.1
-        if wanted and all(pattern.search(candidate.text) for pattern in wanted):
-            candidate.score += 0.06
+        if wanted and not all(pattern.search(candidate.text) for pattern in wanted):
+            candidate.score *= 0.85  # cannot be the answer to this kind of question
         if said and terms and len(terms & said) / len(terms) > 0.6:
             candidate.score *= 0.8  # already said in the conversation
 
@@ -193,22 +195,32 @@ def _redundant(candidate: Candidate, chosen: list[Candidate]) -> bool:
 
 
 def select(candidates: list[Candidate], most: int) -> list[Candidate]:
-    """The best sentence and any close runners-up that add something new."""
+    """The best sentence, then runners-up that are nearly as good or answer another part.
+
+    A question with several parts ("X's role in A, and who represented B") is answered by
+    sentences that together cover its words: a sentence a little weaker than the best is still
+    taken when it covers question words the chosen ones do not.
+    """
     ranked = sorted(candidates, key=lambda c: -c.score)
     if not ranked:
         return []
     best = ranked[0]
     chosen = [best]
+    covered = set(best.covers)
     words = len(best.text.split())
     for candidate in ranked[1:]:
         if len(chosen) >= most:
             break
-        if candidate.score < best.score * 0.85 or _redundant(candidate, chosen):
+        new = sum(share for term, share in candidate.covers.items() if term not in covered)
+        close = candidate.score >= best.score * 0.8
+        complementary = candidate.score >= best.score * 0.7 and new >= 0.15
+        if not (close or complementary) or _redundant(candidate, chosen):
             continue
         size = len(candidate.text.split())
         if words + size > MAX_ANSWER_WORDS:
             continue
         chosen.append(candidate)
+        covered |= set(candidate.covers)
         words += size
     return _with_continuations(chosen, candidates)
 

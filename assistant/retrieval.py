@@ -18,6 +18,7 @@ from assistant.records import Filters, Passage
 from ingest.store import Store, bm25_tokens
 
 RRF_K = 60
+WEIGHTS = {"sentence": 1.0, "passage": 1.0, "bm25": 1.0}
 
 
 @dataclass
@@ -176,15 +177,15 @@ def hybrid_search(
     fused: dict[int, float] = {}
     cosine: dict[int, float] = {}
     bm25: dict[int, float] = {}
-    for ranking in (dense, by_sentence):
+    for weight, ranking in ((WEIGHTS["passage"], dense), (WEIGHTS["sentence"], by_sentence)):
         for rank, (chunk_id, similarity) in enumerate(ranking):
             if chunk_id not in position:
                 continue  # written after this snapshot was taken; the next refresh sees it
             index = position[chunk_id]
-            fused[index] = fused.get(index, 0.0) + 1.0 / (RRF_K + rank + 1)
+            fused[index] = fused.get(index, 0.0) + weight / (RRF_K + rank + 1)
             cosine[index] = max(cosine.get(index, -1.0), similarity)
     for rank, (index, score) in enumerate(lexical):
-        fused[index] = fused.get(index, 0.0) + 1.0 / (RRF_K + rank + 1)
+        fused[index] = fused.get(index, 0.0) + WEIGHTS["bm25"] / (RRF_K + rank + 1)
         bm25[index] = score
     ranked = sorted(fused, key=lambda i: -fused[i])[:k]
     passages = []
