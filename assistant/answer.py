@@ -10,33 +10,35 @@ chosen sentence holds one, the engine refuses instead of guessing.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from assistant.question_kinds import (
+    ASKS_FOR_DATE,
+    ASKS_FOR_DEFINITION,
+    ASKS_FOR_MONEY,
+    ASKS_FOR_PERSON,
+    asked_quantity,
+    asks_for_figure,
+)
 from assistant.records import REFUSAL, Citation, Passage
 from assistant.retrieval import Snapshot
 from ingest.store import bm25_tokens
 
-_ASKS_FOR_FIGURE = re.compile(
-    r"\b(how (many|much)|what (number|percentage|proportion|share|amount|budget)|"
-    r"how large|what is the (number|total|budget|cost))\b",
-    re.I,
-)
-_ASKS_FOR_DATE = re.compile(r"\b(when|what (year|date|month|period)|since when|how long)\b", re.I)
-_ASKS_FOR_PERSON = re.compile(r"^\W*(who|whom|which (official|person|speaker))\b", re.I)
-_ASKS_FOR_DEFINITION = re.compile(
-    r"\b(defin\w*|meaning of|what does .+ mean|what is meant by|what counts as)\b", re.I
-)
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_TENS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
 _NUMBER_WORDS = (
-    r"one(?! of\b)|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|\w+ty|hundred|"
-    r"thousand|million|billion|dozen|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|"
-    r"tenth|\w+tieth"
+    rf"one(?! of\b)|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    rf"(thir|four|fif|six|seven|eigh|nine)teen|({_TENS})(-\w+)?|hundred|thousand|million|billion|"
+    rf"dozen|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|"
+    rf"(twen|thir|for|fif|six|seven|eigh|nine)tieth"
 )
 _NUMBER = re.compile(rf"(?<![-\w])\d[\d,.]*\b(?!\s+({_MONTHS})\b)")
 _NUMBER_WORD = re.compile(rf"\b({_NUMBER_WORDS})\b", re.I)
+_MONEY = re.compile(r"[€$£¥]|\b(euros?|dollars?|USD|EUR|per ?cent)\b|%", re.I)
 _YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")
 _DATE = re.compile(rf"\b(1[89]\d\d|20\d\d|{_MONTHS}|days?|months?|years?)\b")
 _NAME = re.compile(r"(?<!^)(?<![.!?] )\b[A-Z][a-z]+(?: [A-Z][a-z’']+)+")
@@ -49,6 +51,7 @@ _HEADING_LIKE = re.compile(r"^(#|Article\s+\d+$)")
 MIN_WORDS = 4
 MAX_ANSWER_WORDS = 160
 MAX_LIST_ITEMS = 10
+FIGURE_MATCH = 0.26  # least similarity between the thing asked about and the thing counted
 
 
 @dataclass
@@ -71,12 +74,29 @@ def _terms(text: str) -> set[str]:
     return set(bm25_tokens([text])[0])
 
 
+def counted_phrases(text: str) -> list[str]:
+    """Each quantity in a sentence with the words it counts ("over 85 participants ...")."""
+    phrases = []
+    for pattern in (_NUMBER, _NUMBER_WORD):
+        for match in pattern.finditer(text):
+            if pattern is _NUMBER and _YEAR.fullmatch(match.group(0).rstrip(".,")):
+                continue
+            following = text[match.end() :].split()[:4]
+            phrases.append(" ".join([match.group(0), *following]))
+    return phrases
+
+
 def has_count(text: str) -> bool:
     """A quantity: a number that is not a year or a day of a date, or a number word."""
-    numbers = [m.group(0).rstrip(".,") for m in _NUMBER.finditer(text)]
-    if any(not _YEAR.fullmatch(n) for n in numbers):
-        return True
-    return bool(_NUMBER_WORD.search(text))
+    return bool(counted_phrases(text))
+
+
+class _FigureQuestion:
+    """`asks_for_figure` with the `search` interface of the question patterns."""
+
+    @staticmethod
+    def search(text: str) -> bool:
+        return asks_for_figure(text)
 
 
 class _CountPattern:
@@ -147,13 +167,13 @@ def score_candidates(candidates: list[Candidate], question: Question, snapshot: 
     figures, "when" towards dates, "who" towards names.
     """
     text = question.text
-    wants_definition = bool(_ASKS_FOR_DEFINITION.search(text))
+    wants_definition = bool(ASKS_FOR_DEFINITION.search(text))
     wanted = [
         pattern
         for asks, pattern in (
-            (_ASKS_FOR_FIGURE, _CountPattern),
-            (_ASKS_FOR_DATE, _DATE),
-            (_ASKS_FOR_PERSON, _NAME),
+            (_FigureQuestion, _CountPattern),
+            (ASKS_FOR_DATE, _DATE),
+            (ASKS_FOR_PERSON, _NAME),
         )
         if asks.search(text)
     ]
@@ -249,16 +269,40 @@ def support(chosen: list[Candidate]) -> float:
     return max((c.score for c in chosen), default=0.0)
 
 
-def refuses(question: str, chosen: list[Candidate], threshold: float) -> bool:
+Similarity = Callable[[str, list[str]], float]
+
+
+def figure_answers(question: str, sentence: str, similarity: Similarity) -> bool:
+    """Whether a sentence holds the figure a figure question asks for.
+
+    An amount question (budget, fee) needs an amount; a "how many X" question needs a count of
+    something like X ("85 participants" for people, not "four countries" for officials).
+    """
+    if not has_count(sentence):
+        return False
+    if ASKS_FOR_MONEY.search(question):
+        return bool(_MONEY.search(sentence))
+    thing = asked_quantity(question)
+    if not thing:
+        return True
+    phrases = counted_phrases(sentence)
+    if _terms(thing) & _terms(" ".join(phrases)):
+        return True
+    return similarity(thing, phrases) >= FIGURE_MATCH
+
+
+def refuses(
+    question: str, chosen: list[Candidate], threshold: float, similarity: Similarity
+) -> bool:
     """Refuse when support is weak, or the sources lack what the question pins down.
 
-    A question asking for a figure needs a figure in the best sentence; a year named in the
+    A question asking for a figure needs that figure in the best sentence; a year named in the
     question must appear in a cited passage (its text, title or date).
     """
     if not chosen or support(chosen) < threshold:
         return True
     best = max(chosen, key=lambda c: c.score)
-    if _ASKS_FOR_FIGURE.search(question) and not has_count(best.text):
+    if asks_for_figure(question) and not figure_answers(question, best.text, similarity):
         return True
     sources = " ".join(f"{c.passage.title} {c.passage.date} {c.passage.text}" for c in chosen)
     return any(year not in sources for year in _YEAR.findall(question))
@@ -313,12 +357,13 @@ def answer_from(
     snapshot: Snapshot,
     threshold: float,
     most: int,
+    similarity: Similarity,
 ) -> tuple[str, list[Citation], bool, float]:
     """(answer text, citations, refused, support) for a question and its retrieved passages."""
     candidates = candidates_for(passages, sentence_data)
     score_candidates(candidates, question, snapshot)
     chosen = select(candidates, most)
-    if refuses(question.text, chosen, threshold):
+    if refuses(question.text, chosen, threshold, similarity):
         return REFUSAL, [], True, support(chosen)
     text, citations = compose(chosen)
     return text, citations, False, support(chosen)

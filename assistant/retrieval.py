@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from assistant.question_kinds import ASKS_FOR_DEFINITION
 from assistant.records import Filters, Passage
 from ingest.store import Store, bm25_tokens
 
@@ -160,6 +161,13 @@ def lexical_search(
     return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
 
 
+def lexical_query(query: str) -> str:
+    """The words BM25 looks for: a definition question also looks for how texts define terms."""
+    if ASKS_FOR_DEFINITION.search(query):
+        return f"{query} shall mean use of terms"
+    return query
+
+
 def hybrid_search(
     store: Store,
     snapshot: Snapshot,
@@ -172,7 +180,7 @@ def hybrid_search(
     depth = max(k * 4, 40)
     dense = dense_search(store, embedding, depth, filters)
     by_sentence = sentence_search(store, embedding, depth * 2, filters)
-    lexical = lexical_search(snapshot, query, depth, filters)
+    lexical = lexical_search(snapshot, lexical_query(query), depth, filters)
     position = {chunk_id: i for i, chunk_id in enumerate(snapshot.ids)}
     fused: dict[int, float] = {}
     cosine: dict[int, float] = {}

@@ -59,6 +59,13 @@ class Assistant:
         with self._embed_lock:
             return self.embedder.get_query_embedding(text)
 
+    def _similarity(self, text: str, others: list[str]) -> float:
+        """The highest cosine similarity between a text and any of several short texts."""
+        with self._embed_lock:
+            vectors = self.embedder.get_text_embedding_batch([text, *others])
+        first = np.asarray(vectors[0])
+        return max(float(first @ np.asarray(v)) for v in vectors[1:]) if others else 0.0
+
     def search(self, query: str, k: int = 10, filters: Filters | None = None) -> list[Passage]:
         """The `k` best passages for a query."""
         snapshot = self._snapshot
@@ -108,6 +115,7 @@ class Assistant:
             snapshot,
             self.settings.refusal_threshold,
             self.settings.answer_sentences,
+            self._similarity,
         )
         timings["answer"] = (time.perf_counter() - step) * 1000
         timings["total"] = (time.perf_counter() - began) * 1000
