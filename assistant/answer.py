@@ -19,6 +19,7 @@ import numpy as np
 from assistant.question_kinds import (
     ASKS_FOR_DATE,
     ASKS_FOR_DEFINITION,
+    ASKS_FOR_LIST,
     ASKS_FOR_MONEY,
     ASKS_FOR_PERSON,
     asked_quantity,
@@ -42,6 +43,7 @@ _MONEY = re.compile(r"[€$£¥]|\b(euros?|dollars?|USD|EUR|per ?cent)\b|%", re.
 _YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")
 _DATE = re.compile(rf"\b(1[89]\d\d|20\d\d|{_MONTHS}|days?|months?|years?)\b")
 _NAME = re.compile(r"(?<!^)(?<![.!?] )\b[A-Z][a-z]+(?: [A-Z][a-z’']+)+")
+_ENUMERATES = re.compile(r":$|\(1\)|\(i\)|\(a\)|(?:[^,;]+[,;]){3,}")
 _DEFINES = re.compile(r"\b(shall mean|means|is defined as|refers to)\b")
 _LIST_ITEM = re.compile(
     r"^(-|•|\*|[a-z]\)|\([a-z]+\)|\([ivx]+\)|[ivx]+\)|\d+(\.\d+)*[.:)]|[a-z]\.)\s"
@@ -68,6 +70,7 @@ class Candidate:
     words: float = 0.0
     score: float = 0.0
     covers: dict[str, float] = field(default_factory=dict)  # question term -> its share
+    quotable: bool = True
 
 
 def _terms(text: str) -> set[str]:
@@ -115,7 +118,11 @@ def quotable(text: str) -> bool:
 
 
 def candidates_for(passages: list[Passage], sentence_data: dict[str, Any]) -> list[Candidate]:
-    """Sentences of the passages (from the store's sentence collection), in passage order."""
+    """Sentences of the passages (from the store's sentence collection), in passage order.
+
+    All are kept, so that a list's short items can follow their lead-in; only `quotable` ones
+    compete to answer on their own.
+    """
     rank = {p.chunk_id: i for i, p in enumerate(passages)}
     by_chunk = {p.chunk_id: p for p in passages}
     out = []
@@ -126,7 +133,7 @@ def candidates_for(passages: list[Passage], sentence_data: dict[str, Any]) -> li
         strict=True,
     ):
         chunk_id = metadata["chunk_id"]
-        if chunk_id not in by_chunk or not quotable(text):
+        if chunk_id not in by_chunk:
             continue
         out.append(
             Candidate(
@@ -136,6 +143,7 @@ def candidates_for(passages: list[Passage], sentence_data: dict[str, Any]) -> li
                 passage_rank=rank[chunk_id],
                 passage=by_chunk[chunk_id],
                 embedding=np.asarray(embedding, dtype=np.float32),
+                quotable=quotable(text),
             )
         )
     out.sort(key=lambda c: (c.passage_rank, c.start))
@@ -168,6 +176,7 @@ def score_candidates(candidates: list[Candidate], question: Question, snapshot: 
     """
     text = question.text
     wants_definition = bool(ASKS_FOR_DEFINITION.search(text))
+    wants_list = bool(ASKS_FOR_LIST.search(text))
     wanted = [
         pattern
         for asks, pattern in (
@@ -193,6 +202,8 @@ def score_candidates(candidates: list[Candidate], question: Question, snapshot: 
         candidate.score = 0.65 * candidate.meaning + 0.35 * candidate.words + prior
         if wants_definition and _DEFINES.search(candidate.text):
             candidate.score += 0.1
+        if wants_list and _ENUMERATES.search(candidate.text):
+            candidate.score += 0.05
         if wanted and not all(pattern.search(candidate.text) for pattern in wanted):
             candidate.score *= 0.85  # cannot be the answer to this kind of question
         if said and terms and len(terms & said) / len(terms) > 0.6:
@@ -221,7 +232,7 @@ def select(candidates: list[Candidate], most: int) -> list[Candidate]:
     sentences that together cover its words: a sentence a little weaker than the best is still
     taken when it covers question words the chosen ones do not.
     """
-    ranked = sorted(candidates, key=lambda c: -c.score)
+    ranked = sorted((c for c in candidates if c.quotable), key=lambda c: -c.score)
     if not ranked:
         return []
     best = ranked[0]

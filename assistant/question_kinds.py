@@ -22,6 +22,12 @@ ASKS_FOR_PERSON = re.compile(r"^\W*(who|whom|which (official|person|speaker))\b"
 ASKS_FOR_DEFINITION = re.compile(
     r"\b(defin\w*|meaning of|what does .+ mean|what is meant by|what counts as)\b", re.I
 )
+ASKS_FOR_LIST = re.compile(
+    r"\b(which (countries|organi[sz]ations|agencies|states|members|issues|topics|areas)|"
+    r"what (are|were) the|what \w+ (does|do|did|should) .* (include|cover)|make up|list|"
+    r"areas|pillars|purposes|topics|priorities|measures)\b",
+    re.I,
+)
 _HOW_MANY = re.compile(r"\bhow many ([A-Za-z-]+(?: [A-Za-z-]+)?)", re.I)
 _IN_UNITS = re.compile(r"\bin (years|months|days|weeks|euros|dollars)\b", re.I)
 _FILLER = {"of", "the", "did", "does", "do", "are", "were", "is", "was", "have", "has", "had"}
