@@ -77,6 +77,9 @@ def _terms(text: str) -> set[str]:
     return set(bm25_tokens([text])[0])
 
 
+_NOT_COUNTED = {"and", "or", "to"}
+
+
 def counted_phrases(text: str) -> list[str]:
     """Each quantity in a sentence with the words it counts ("over 85 participants ...")."""
     phrases = []
@@ -84,7 +87,13 @@ def counted_phrases(text: str) -> list[str]:
         for match in pattern.finditer(text):
             if pattern is _NUMBER and _YEAR.fullmatch(match.group(0).rstrip(".,")):
                 continue
-            following = text[match.end() :].split()[:4]
+            following = []
+            for word in text[match.end() :].split()[:4]:
+                if word.lower() in _NOT_COUNTED:
+                    break
+                following.append(word.strip(",.;:()"))
+                if word[-1] in ",.;:)":
+                    break
             phrases.append(" ".join([match.group(0), *following]))
     return phrases
 

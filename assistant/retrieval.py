@@ -168,6 +168,18 @@ def lexical_query(query: str) -> str:
     return query
 
 
+def _with_seats(order: list[int], seats: list[int], k: int, head: int = 3) -> list[int]:
+    """The fused order, with each ranking's best passages guaranteed a place near the top.
+
+    Fusion favours passages every ranking likes a little over one a single ranking likes most;
+    a sentence that matches the question almost exactly must not be outvoted.
+    """
+    top = order[:head]
+    top += [i for i in dict.fromkeys(seats) if i not in top]
+    top += [i for i in order if i not in top]
+    return top[:k]
+
+
 def hybrid_search(
     store: Store,
     snapshot: Snapshot,
@@ -195,7 +207,10 @@ def hybrid_search(
     for rank, (index, score) in enumerate(lexical):
         fused[index] = fused.get(index, 0.0) + WEIGHTS["bm25"] / (RRF_K + rank + 1)
         bm25[index] = score
-    ranked = sorted(fused, key=lambda i: -fused[i])[:k]
+    seats = [position[c] for c, _ in by_sentence[:2] if c in position]
+    seats += [position[c] for c, _ in dense[:1] if c in position]
+    seats += [index for index, _ in lexical[:1]]
+    ranked = _with_seats(sorted(fused, key=lambda i: -fused[i]), seats, k)
     passages = []
     for index in ranked:
         passage = snapshot.passage(index, fused[index])
