@@ -116,8 +116,8 @@ def breakdown(rows: list[tuple[EvalCase, dict[str, float]]]) -> dict[str, dict[s
 
 
 def tolerance(value: float, count: int) -> float:
-    """Allowed drop from the baseline: 1.5 standard errors of a proportion, at least 0.01."""
+    """Allowed drop from the baseline: one standard error of a proportion, at least 0.01."""
     if count <= 0 or math.isnan(value):
         return 0.05
     p = min(max(value, 0.02), 0.98)
-    return round(max(0.01, 1.5 * math.sqrt(p * (1 - p) / count)), 3)
+    return round(max(0.01, math.sqrt(p * (1 - p) / count)), 3)

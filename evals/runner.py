@@ -89,36 +89,44 @@ def evaluate(
     return rows
 
 
-def check(overall: dict[str, Any], baseline: dict[str, Any] | None) -> list[str]:
-    """Problems with a run: metrics under their floor or fallen from the baseline beyond tolerance."""
-    problems = []
-    for metric, floor in FLOORS.items():
+def check(overall: dict[str, Any], baseline: dict[str, Any] | None) -> tuple[list[str], list[str]]:
+    """(problems, pending) of a run against the floors and the committed baseline.
+
+    A problem fails the gate: a metric fell from the baseline by more than its tolerance, or
+    fell below a floor the baseline had reached. A floor the baseline has not reached yet is
+    pending: reported on every run until the engine reaches it, from when on it must hold.
+    """
+    problems, pending = [], []
+    base = (baseline or {}).get("metrics", {})
+    for metric, floor in {**FLOORS, **CEILINGS}.items():
         value = overall.get(metric, float("nan"))
-        if math.isnan(value) or value < floor:
-            problems.append(f"{metric} = {value:.3f} is below its floor {floor}")
-    for metric, ceiling in CEILINGS.items():
+        upper = metric in CEILINGS
+        missed = math.isnan(value) or (value > floor if upper else value < floor)
+        if not missed:
+            continue
+        reached = metric in base and (base[metric] <= floor if upper else base[metric] >= floor)
+        words = "above its ceiling" if upper else "below its floor"
+        (problems if reached or not baseline else pending).append(
+            f"{metric} = {value:.3f} is {words} {floor}"
+        )
+    for metric in GATED:
+        if metric not in base:
+            continue
+        allowed = baseline.get("tolerances", {}).get(metric, 0.02)
         value = overall.get(metric, float("nan"))
-        if math.isnan(value) or value > ceiling:
-            problems.append(f"{metric} = {value:.3f} is above its ceiling {ceiling}")
-    if baseline:
-        for metric in GATED:
-            if metric not in baseline.get("metrics", {}):
-                continue
-            base = baseline["metrics"][metric]
-            allowed = baseline.get("tolerances", {}).get(metric, 0.02)
-            value = overall.get(metric, float("nan"))
-            worse = value > base + allowed if metric == "false_refusal" else value < base - allowed
-            if math.isnan(value) or worse:
-                problems.append(
-                    f"{metric} = {value:.3f} moved from the baseline {base:.3f} by more than {allowed}"
-                )
-    return problems
+        worse = (
+            value > base[metric] + allowed if metric in CEILINGS else value < base[metric] - allowed
+        )
+        if math.isnan(value) or worse:
+            problems.append(
+                f"{metric} = {value:.3f} moved from the baseline {base[metric]:.3f} by more than {allowed}"
+            )
+    return problems, pending
 
 
 def baseline_of(overall: dict[str, Any]) -> dict[str, Any]:
-    counts = {
-        "refusal_recall": overall.get("unanswerable", 0),
-    }
+    """The metrics to hold, with tolerances sized to the set's statistical noise."""
+    counts = {"refusal_recall": overall.get("unanswerable", 0)}
     return {
         "metrics": {m: round(overall[m], 4) for m in GATED if m in overall},
         "tolerances": {
@@ -168,10 +176,11 @@ def run(
     baseline = None
     if baseline_path and baseline_path.is_file():
         baseline = json.loads(baseline_path.read_text(encoding="utf-8"))
-    problems = check(overall, baseline)
+    problems, pending = check(overall, baseline)
     report["check"] = {
         "engine": engines[0],
         "problems": problems,
+        "pending": pending,
         "baseline": str(baseline_path or ""),
     }
     failures = [f for r in first_rows if (f := _failure(r["case"], r["metrics"], r["answer"]))]
@@ -216,6 +225,9 @@ def summary(report: dict[str, Any], problems: list[str]) -> str:
             cells.append(f"{value:>20.1f}" if key.startswith("latency") else f"{value:>20.3f}")
         lines.append(f"{key:<20}" + "".join(cells))
     lines.append("Gate: " + ("PASS" if not problems else "FAIL\n  " + "\n  ".join(problems)))
+    pending = report.get("check", {}).get("pending", [])
+    if pending:
+        lines.append("Floors not reached yet (held once reached):\n  " + "\n  ".join(pending))
     return "\n".join(lines)
 
 
