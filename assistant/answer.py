@@ -204,7 +204,7 @@ def score_candidates(candidates: list[Candidate], question: Question, snapshot: 
         candidate.covers = {t: weights[t] / total for t in terms & set(weights)}
         meaning = float(candidate.embedding @ question.vector)
         if question.context_vector is not None:
-            meaning = 0.7 * meaning + 0.3 * float(candidate.embedding @ question.context_vector)
+            meaning = 0.5 * meaning + 0.5 * float(candidate.embedding @ question.context_vector)
         candidate.meaning = meaning
         candidate.words = sum(candidate.covers.values())
         prior = 0.04 / (1 + candidate.passage_rank)

@@ -49,7 +49,13 @@ class Settings(BaseSettings):
     top_k: int = Field(8, description="Passages retrieved for an answer.")
     answer_sentences: int = Field(4, description="Most sentences quoted in a short answer.")
     refusal_threshold: float = Field(
-        0.34, description="Least support score an answer needs; below it Palermo refuses."
+        0.28, description="Least support score an answer needs; below it Palermo refuses."
+    )
+    allow_upload: bool = Field(
+        True, description="Whether the app lets its users add and remove documents."
+    )
+    auth: str = Field(
+        "", description="USER:PASSWORD the app asks for (shared deployments); empty = no login."
     )
 
     @classmethod

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from ingest.records import Chunk, LoadedDocument, Sentence
 
-CHUNKER_VERSION = "2"
+CHUNKER_VERSION = "3"
 
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.+)$")
 _ARTICLE = re.compile(r"^Article\s+(\d+)\s*$")

@@ -29,3 +29,14 @@ def _load(model_path: str) -> Any:
 def passage_text_for_embedding(title: str, section: str, text: str) -> str:
     """What the model sees for a passage: its place in the document helps short passages match."""
     return f"{title}\n{section}\n\n{text}" if section else f"{title}\n\n{text}"
+
+
+def sentence_text_for_embedding(title: str, section: str, sentence: str) -> str:
+    """What the model sees for a sentence: its heading, which says what a bare sentence is about.
+
+    "On the basis of this commitment, the Office is looking forward to its Chairing the Group"
+    is about the Global Migration Group only under its heading; a dateline-style section label
+    ("paras. 3–5") says nothing, so such sentences get the document title instead.
+    """
+    heading = section if section and not section.startswith("para") else title
+    return f"{heading}: {sentence}"

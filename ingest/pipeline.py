@@ -18,7 +18,11 @@ from typing import Any
 from assistant.settings import Settings
 from ingest.catalog import Catalog, CatalogError, load_catalog
 from ingest.chunking import CHUNKER_VERSION, chunk_document, split_sentences
-from ingest.embedding import load_embedder, passage_text_for_embedding
+from ingest.embedding import (
+    load_embedder,
+    passage_text_for_embedding,
+    sentence_text_for_embedding,
+)
 from ingest.loaders import discover, load_file
 from ingest.records import Chunk, DocumentInfo, Failure, LoadedDocument
 from ingest.store import Store
@@ -182,12 +186,15 @@ def _passage_nodes(item: _Prepared, embeddings: list[list[float]]) -> list[Any]:
     return nodes
 
 
-def _sentence_rows(item: _Prepared) -> dict[str, list[Any]]:
+def _sentence_rows(item: _Prepared) -> tuple[dict[str, list[Any]], list[str]]:
+    """Sentence rows for the store, and the texts to embed them by (sentence in its context)."""
     rows: dict[str, list[Any]] = {"ids": [], "documents": [], "metadatas": []}
+    texts: list[str] = []
     for chunk in item.chunks:
         for index, sentence in enumerate(split_sentences(chunk.text, chunk.start)):
             rows["ids"].append(f"{chunk.chunk_id}:s{index:03d}")
             rows["documents"].append(sentence.text)
+            texts.append(sentence_text_for_embedding(item.info.title, chunk.section, sentence.text))
             rows["metadatas"].append(
                 {
                     "doc_id": item.info.doc_id,
@@ -200,7 +207,7 @@ def _sentence_rows(item: _Prepared) -> dict[str, list[Any]]:
                     "end": sentence.end,
                 }
             )
-    return rows
+    return rows, texts
 
 
 def _source_file(source: str) -> str:
@@ -254,9 +261,9 @@ def ingest(
                     for c in item.chunks
                 ]
                 embeddings = embedder.get_text_embedding_batch(texts)
-                rows = _sentence_rows(item)
+                rows, sentence_texts = _sentence_rows(item)
                 if rows["ids"]:
-                    rows["embeddings"] = embedder.get_text_embedding_batch(rows["documents"])
+                    rows["embeddings"] = embedder.get_text_embedding_batch(sentence_texts)
                 store.write_document(
                     item.info.doc_id,
                     item.doc_hash,
