@@ -7,7 +7,9 @@ half-updated index.
 
 from __future__ import annotations
 
+import json
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +34,7 @@ class Snapshot:
     metadatas: list[dict[str, Any]]
     bm25: Any
     document_frequency: Counter[str]
+    names: dict[str, re.Pattern[str]]  # doc id -> its aliases as one pattern
 
     @classmethod
     def load(cls, store: Store) -> Snapshot:
@@ -49,7 +52,12 @@ class Snapshot:
         if texts:
             for tokens in bm25_tokens(texts):
                 frequency.update(set(tokens))
-        return cls(version, list(bm25_ids), texts, metadatas, bm25, frequency)
+        return cls(version, list(bm25_ids), texts, metadatas, bm25, frequency, _names(metadatas))
+
+    def mentioned(self, text: str) -> list[str]:
+        """Documents the text names by one of their aliases, in order of first mention."""
+        found = [(m.start(), doc_id) for doc_id, p in self.names.items() if (m := p.search(text))]
+        return [doc_id for _, doc_id in sorted(found)]
 
     def idf(self, term: str) -> float:
         total = max(1, len(self.ids))
@@ -61,6 +69,26 @@ class Snapshot:
 
     def passage(self, index: int, score: float = 0.0) -> Passage:
         return passage_from(self.ids[index], self.texts[index], self.metadatas[index], score)
+
+
+def _names(metadatas: list[dict[str, Any]]) -> dict[str, re.Pattern[str]]:
+    aliases: dict[str, set[str]] = {}
+    for metadata in metadatas:
+        raw = metadata.get("aliases") or "[]"
+        names = json.loads(raw) if isinstance(raw, str) else []
+        if names:
+            aliases.setdefault(str(metadata.get("doc_id", "")), set()).update(names)
+    return {
+        doc_id: re.compile(
+            r"\b("
+            + "|".join(
+                re.escape(n).replace(r"\ ", r"\s+") for n in sorted(names, key=len, reverse=True)
+            )
+            + r")\b",
+            re.I,
+        )
+        for doc_id, names in aliases.items()
+    }
 
 
 def passage_from(chunk_id: str, text: str, metadata: dict[str, Any], score: float = 0.0) -> Passage:
@@ -181,6 +209,45 @@ def _with_seats(order: list[int], seats: list[int], k: int, head: int = 3) -> li
 
 
 def hybrid_search(
+    store: Store,
+    snapshot: Snapshot,
+    query: str,
+    embedding: list[float],
+    k: int,
+    filters: Filters | None = None,
+) -> list[Passage]:
+    """The top `k` passages; documents the query names by an alias are searched first.
+
+    A question about "the Smuggling Protocol" is answered from it before anything that merely
+    discusses smuggling; a question naming two documents gets passages from each, in turn.
+    """
+    named = [
+        d
+        for d in snapshot.mentioned(query)
+        if filters is None or not filters.doc_ids or d in filters.doc_ids
+    ]
+    general = _fused_search(store, snapshot, query, embedding, k, filters)
+    if not named:
+        return general
+    focused = [
+        _fused_search(store, snapshot, query, embedding, k, _only(filters, doc_id))
+        for doc_id in named
+    ]
+    share = max(2, (k * 2 // 3) // len(named))
+    merged: list[Passage] = []
+    for rank in range(share):
+        merged += [ranking[rank] for ranking in focused if rank < len(ranking)]
+    seen = {p.chunk_id for p in merged}
+    merged += [p for p in general if p.chunk_id not in seen]
+    return merged[:k]
+
+
+def _only(filters: Filters | None, doc_id: str) -> Filters:
+    base = filters or Filters()
+    return Filters([doc_id], base.publishers, base.kinds, base.year_from, base.year_to)
+
+
+def _fused_search(
     store: Store,
     snapshot: Snapshot,
     query: str,

@@ -1,6 +1,7 @@
 """The corpus catalog (`catalog.toml`): titles, publishers, dates and kinds of the documents.
 
-Each `[[document]]` entry names a file relative to the catalog. An entry with an unknown field, a
+Each `[[document]]` entry names a file relative to the catalog; `aliases` are the short names
+people use for a document ("Smuggling Protocol"), so a question naming it searches it first. An entry with an unknown field, a
 malformed date, an unknown kind or a missing file is reported and its file is not ingested, so a
 typo never puts wrong metadata into the index.
 """
@@ -15,7 +16,7 @@ from pathlib import Path
 from ingest.records import DocumentInfo, Failure
 
 KINDS = ("instrument", "report", "news", "toolkit")
-FIELDS = {"id", "file", "title", "publisher", "date", "kind", "url"}
+FIELDS = {"id", "file", "title", "publisher", "date", "kind", "url", "aliases"}
 _DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
 
 
@@ -51,6 +52,9 @@ def _check_entry(entry: object, where: str, base: Path) -> tuple[Path | None, Do
     kind = str(entry.get("kind", ""))
     if kind and kind not in KINDS:
         return path, f"unknown kind {kind!r}; use one of {', '.join(KINDS)}"
+    aliases = entry.get("aliases", [])
+    if not isinstance(aliases, list) or not all(isinstance(a, str) and a.strip() for a in aliases):
+        return path, 'aliases must be a list of names, e.g. aliases = ["Smuggling Protocol"]'
     assert path is not None
     if not path.is_file():
         return path, f"names file {entry['file']!r}, which does not exist"
@@ -61,6 +65,7 @@ def _check_entry(entry: object, where: str, base: Path) -> tuple[Path | None, Do
         date=date,
         kind=kind,
         url=str(entry.get("url", "")),
+        aliases=tuple(a.strip() for a in aliases),
     )
 
 

@@ -9,6 +9,7 @@ default corpus folder, with `prune=True` for other paths). One bad file is one l
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import time
 from dataclasses import dataclass, field
@@ -170,6 +171,7 @@ def _passage_nodes(item: _Prepared, embeddings: list[list[float]]) -> list[Any]:
                 "year": info.year,
                 "kind": info.kind,
                 "url": info.url,
+                "aliases": json.dumps(list(info.aliases), ensure_ascii=False),
                 "source": item.doc.source,
                 "section": chunk.section,
                 "page": chunk.page if chunk.page is not None else -1,

@@ -47,6 +47,7 @@ class DocumentInfo:
     date: str = ""
     kind: str = ""
     url: str = ""
+    aliases: tuple[str, ...] = ()
 
     @property
     def year(self) -> int:

@@ -154,3 +154,12 @@ def test_ingest_and_answer_make_no_connection_outside_loopback(
     answer = Assistant.open(settings).ask("Which countries does GLO.ACT cover?")
     assert not answer.refused
     assert no_outside_network == []
+
+
+def test_a_document_named_by_its_alias_is_searched_first(assistant):
+    passages = assistant.search("What does the Smuggling Protocol say about training?", k=6)
+    assert passages[0].doc_id == "smuggling-protocol"
+    both = assistant.search(
+        "Compare the Smuggling Protocol and the Trafficking Protocol on return", k=6
+    )
+    assert {p.doc_id for p in both[:2]} == {"smuggling-protocol", "trafficking-protocol"}

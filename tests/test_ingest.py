@@ -176,3 +176,15 @@ def test_explicit_paths_keep_other_documents_unless_pruned(tmp_path, small_corpu
     pruned = ingest([extra], settings, prune=True, progress=False)
     assert sorted(pruned.removed) == ["003-bb74e0ee9a208cb0", "glo-act-launch", "side-event"]
     assert set(Store(settings).documents()) == {"memo"}
+
+
+def test_catalog_aliases_must_be_a_list_of_names(tmp_path, small_corpus):
+    catalog = small_corpus / "catalog.toml"
+    catalog.write_text(
+        catalog.read_text(encoding="utf-8").replace(
+            'kind = "news"\n', 'kind = "news"\naliases = "GLO"\n', 1
+        ),
+        encoding="utf-8",
+    )
+    report = ingest(None, _settings(tmp_path, small_corpus), progress=False)
+    assert any("aliases must be a list" in f.reason for f in report.failures)
