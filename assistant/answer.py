@@ -174,6 +174,7 @@ class Question:
     context_vector: np.ndarray | None = None
     context_terms: set[str] = field(default_factory=set)
     said: str = ""
+    named: list[str] = field(default_factory=list)  # documents the question names
 
 
 def score_candidates(candidates: list[Candidate], question: Question, snapshot: Snapshot) -> None:
@@ -234,7 +235,7 @@ def _redundant(candidate: Candidate, chosen: list[Candidate]) -> bool:
     return False
 
 
-def select(candidates: list[Candidate], most: int) -> list[Candidate]:
+def select(candidates: list[Candidate], most: int, named: list[str] = ()) -> list[Candidate]:
     """The best sentence, then runners-up that are nearly as good or answer another part.
 
     A question with several parts ("X's role in A, and who represented B") is answered by
@@ -246,8 +247,13 @@ def select(candidates: list[Candidate], most: int) -> list[Candidate]:
         return []
     best = ranked[0]
     chosen = [best]
-    covered = set(best.covers)
-    words = len(best.text.split())
+    if len(named) > 1:  # a comparison: the best sentence of each document it names
+        for doc_id in named:
+            own = next((c for c in ranked if c.passage.doc_id == doc_id), None)
+            if own and own not in chosen and own.score >= best.score * 0.6:
+                chosen.append(own)
+    covered = {term for c in chosen for term in c.covers}
+    words = sum(len(c.text.split()) for c in chosen)
     for candidate in ranked[1:]:
         if len(chosen) >= most:
             break
@@ -382,7 +388,7 @@ def answer_from(
     """(answer text, citations, refused, support) for a question and its retrieved passages."""
     candidates = candidates_for(passages, sentence_data)
     score_candidates(candidates, question, snapshot)
-    chosen = select(candidates, most)
+    chosen = select(candidates, most, question.named)
     if refuses(question.text, chosen, threshold, similarity):
         return REFUSAL, [], True, support(chosen)
     text, citations = compose(chosen)

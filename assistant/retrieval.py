@@ -56,6 +56,7 @@ class Snapshot:
 
     def mentioned(self, text: str) -> list[str]:
         """Documents the text names by one of their aliases, in order of first mention."""
+        text = _distribute(text)
         found = [(m.start(), doc_id) for doc_id, p in self.names.items() if (m := p.search(text))]
         return [doc_id for _, doc_id in sorted(found)]
 
@@ -69,6 +70,14 @@ class Snapshot:
 
     def passage(self, index: int, score: float = 0.0) -> Passage:
         return passage_from(self.ids[index], self.texts[index], self.metadatas[index], score)
+
+
+_COORDINATED = re.compile(r"\b(\w+) and (?:the )?(\w+) (\w+?)s\b")
+
+
+def _distribute(text: str) -> str:
+    """Spell out coordinated names: "the smuggling and trafficking protocols" names two."""
+    return _COORDINATED.sub(lambda m: f"{m[1]} {m[3]} and {m[2]} {m[3]}", text)
 
 
 def _names(metadatas: list[dict[str, Any]]) -> dict[str, re.Pattern[str]]:

@@ -92,6 +92,7 @@ class Assistant:
             text=question,
             vector=np.asarray(query_vector, dtype=np.float32),
             terms=terms_of(question),
+            named=snapshot.mentioned(query),
         )
         if query != question:
             asked.context_vector = asked.vector
