@@ -10,39 +10,24 @@ chosen sentence holds one, the engine refuses instead of guessing.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from assistant.question_kinds import (
-    ASKS_FOR_DATE,
     ASKS_FOR_DEFINITION,
     ASKS_FOR_LIST,
-    ASKS_FOR_MONEY,
-    ASKS_FOR_PERSON,
-    asked_quantity,
+    Similarity,
+    answer_tests,
     asks_for_figure,
+    figure_answers,
+    years_in,
 )
 from assistant.records import REFUSAL, Citation, Passage
 from assistant.retrieval import Snapshot
 from ingest.store import bm25_tokens
 
-_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
-_TENS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
-_NUMBER_WORDS = (
-    rf"one(?! of\b)|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
-    rf"(thir|four|fif|six|seven|eigh|nine)teen|({_TENS})(-\w+)?|hundred|thousand|million|billion|"
-    rf"dozen|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|"
-    rf"(twen|thir|for|fif|six|seven|eigh|nine)tieth"
-)
-_NUMBER = re.compile(rf"(?<![-\w])\d[\d,.]*\b(?!\s+({_MONTHS})\b)")
-_NUMBER_WORD = re.compile(rf"\b({_NUMBER_WORDS})\b", re.I)
-_MONEY = re.compile(r"[€$£¥]|\b(euros?|dollars?|USD|EUR|per ?cent)\b|%", re.I)
-_YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")
-_DATE = re.compile(rf"\b(1[89]\d\d|20\d\d|{_MONTHS}|days?|months?|years?)\b")
-_NAME = re.compile(r"(?<!^)(?<![.!?] )\b[A-Z][a-z]+(?: [A-Z][a-z’']+)+")
 _ENUMERATES = re.compile(r":$|\(1\)|\(i\)|\(a\)|(?:[^,;]+[,;]){3,}")
 _DEFINES = re.compile(r"\b(shall mean|means|is defined as|refers to)\b")
 _LIST_ITEM = re.compile(
@@ -53,7 +38,6 @@ _HEADING_LIKE = re.compile(r"^(#|Article\s+\d+$)")
 MIN_WORDS = 4
 MAX_ANSWER_WORDS = 160
 MAX_LIST_ITEMS = 10
-FIGURE_MATCH = 0.26  # least similarity between the thing asked about and the thing counted
 
 
 @dataclass
@@ -75,48 +59,6 @@ class Candidate:
 
 def _terms(text: str) -> set[str]:
     return set(bm25_tokens([text])[0])
-
-
-_NOT_COUNTED = {"and", "or", "to"}
-
-
-def counted_phrases(text: str) -> list[str]:
-    """Each quantity in a sentence with the words it counts ("over 85 participants ...")."""
-    phrases = []
-    for pattern in (_NUMBER, _NUMBER_WORD):
-        for match in pattern.finditer(text):
-            if pattern is _NUMBER and _YEAR.fullmatch(match.group(0).rstrip(".,")):
-                continue
-            following = []
-            for word in text[match.end() :].split()[:4]:
-                if word.lower() in _NOT_COUNTED:
-                    break
-                following.append(word.strip(",.;:()"))
-                if word[-1] in ",.;:)":
-                    break
-            phrases.append(" ".join([match.group(0), *following]))
-    return phrases
-
-
-def has_count(text: str) -> bool:
-    """A quantity: a number that is not a year or a day of a date, or a number word."""
-    return bool(counted_phrases(text))
-
-
-class _FigureQuestion:
-    """`asks_for_figure` with the `search` interface of the question patterns."""
-
-    @staticmethod
-    def search(text: str) -> bool:
-        return asks_for_figure(text)
-
-
-class _CountPattern:
-    """`has_count` with the `search` interface of the other answer-kind patterns."""
-
-    @staticmethod
-    def search(text: str) -> bool:
-        return has_count(text)
 
 
 def quotable(text: str) -> bool:
@@ -187,15 +129,7 @@ def score_candidates(candidates: list[Candidate], question: Question, snapshot: 
     text = question.text
     wants_definition = bool(ASKS_FOR_DEFINITION.search(text))
     wants_list = bool(ASKS_FOR_LIST.search(text))
-    wanted = [
-        pattern
-        for asks, pattern in (
-            (_FigureQuestion, _CountPattern),
-            (ASKS_FOR_DATE, _DATE),
-            (ASKS_FOR_PERSON, _NAME),
-        )
-        if asks.search(text)
-    ]
+    wanted = answer_tests(text)
     weights = {t: snapshot.idf(t) for t in question.terms}
     weights.update({t: 0.3 * snapshot.idf(t) for t in question.context_terms - question.terms})
     total = sum(weights.values()) or 1.0
@@ -214,7 +148,7 @@ def score_candidates(candidates: list[Candidate], question: Question, snapshot: 
             candidate.score += 0.1
         if wants_list and _ENUMERATES.search(candidate.text):
             candidate.score += 0.05
-        if wanted and not all(pattern.search(candidate.text) for pattern in wanted):
+        if not all(holds(candidate.text) for holds in wanted):
             candidate.score *= 0.85  # cannot be the answer to this kind of question
         if said and terms and len(terms & said) / len(terms) > 0.6:
             candidate.score *= 0.8  # already said in the conversation
@@ -295,28 +229,6 @@ def support(chosen: list[Candidate]) -> float:
     return max((c.score for c in chosen), default=0.0)
 
 
-Similarity = Callable[[str, list[str]], float]
-
-
-def figure_answers(question: str, sentence: str, similarity: Similarity) -> bool:
-    """Whether a sentence holds the figure a figure question asks for.
-
-    An amount question (budget, fee) needs an amount; a "how many X" question needs a count of
-    something like X ("85 participants" for people, not "four countries" for officials).
-    """
-    if not has_count(sentence):
-        return False
-    if ASKS_FOR_MONEY.search(question):
-        return bool(_MONEY.search(sentence))
-    thing = asked_quantity(question)
-    if not thing:
-        return True
-    phrases = counted_phrases(sentence)
-    if _terms(thing) & _terms(" ".join(phrases)):
-        return True
-    return similarity(thing, phrases) >= FIGURE_MATCH
-
-
 def refuses(
     question: str, chosen: list[Candidate], threshold: float, similarity: Similarity
 ) -> bool:
@@ -331,7 +243,7 @@ def refuses(
     if asks_for_figure(question) and not figure_answers(question, best.text, similarity):
         return True
     sources = " ".join(f"{c.passage.title} {c.passage.date} {c.passage.text}" for c in chosen)
-    return any(year not in sources for year in _YEAR.findall(question))
+    return any(year not in sources for year in years_in(question))
 
 
 def compose(chosen: list[Candidate]) -> tuple[str, list[Citation]]:

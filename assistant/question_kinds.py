@@ -1,4 +1,5 @@
-"""What kind of answer a question asks for: a figure, an amount, a date, a person, a definition.
+"""What kind of answer a question asks for (a figure, an amount, a date, a person, a definition,
+a list), and whether a sentence is of that kind.
 
 The extractive engine uses these to prefer sentences that can answer that kind of question and to
 refuse when the best sentence cannot ("how many" with no count of the thing asked about).
@@ -7,6 +8,12 @@ refuse when the best sentence cannot ("how many" with no count of the thing aske
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+
+from ingest.store import bm25_tokens
+
+Similarity = Callable[[str, list[str]], float]
+FIGURE_MATCH = 0.26  # least similarity between the thing asked about and the thing counted
 
 ASKS_FOR_FIGURE = re.compile(
     r"\b(how (many|much)|what (number|percentage|proportion|share|amount|budget|fee|price)|"
@@ -50,3 +57,81 @@ def asked_quantity(question: str) -> str:
         return ""
     words = [w for w in match.group(1).split() if w.lower() not in _FILLER]
     return " ".join(words[:2])
+
+
+# ---- what a sentence holds -------------------------------------------------------------------
+
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_TENS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
+_NUMBER_WORDS = (
+    rf"one(?! of\b)|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    rf"(thir|four|fif|six|seven|eigh|nine)teen|({_TENS})(-\w+)?|hundred|thousand|million|billion|"
+    rf"dozen|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|"
+    rf"(twen|thir|for|fif|six|seven|eigh|nine)tieth"
+)
+_NUMBER = re.compile(rf"(?<![-\w])\d[\d,.]*\b(?!\s+({_MONTHS})\b)")
+_NUMBER_WORD = re.compile(rf"\b({_NUMBER_WORDS})\b", re.I)
+_MONEY = re.compile(r"[€$£¥]|\b(euros?|dollars?|USD|EUR|per ?cent)\b|%", re.I)
+_YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")
+_DATE = re.compile(rf"\b(1[89]\d\d|20\d\d|{_MONTHS}|days?|months?|years?)\b")
+_NAME = re.compile(r"(?<!^)(?<![.!?] )\b[A-Z][a-z]+(?: [A-Z][a-z’']+)+")
+_NOT_COUNTED = {"and", "or", "to"}
+
+
+def years_in(text: str) -> list[str]:
+    return _YEAR.findall(text)
+
+
+def counted_phrases(text: str) -> list[str]:
+    """Each quantity in a sentence with the words it counts ("over 85 participants ...")."""
+    phrases = []
+    for pattern in (_NUMBER, _NUMBER_WORD):
+        for match in pattern.finditer(text):
+            if pattern is _NUMBER and _YEAR.fullmatch(match.group(0).rstrip(".,")):
+                continue
+            following = []
+            for word in text[match.end() :].split()[:4]:
+                if word.lower() in _NOT_COUNTED:
+                    break
+                following.append(word.strip(",.;:()"))
+                if word[-1] in ",.;:)":
+                    break
+            phrases.append(" ".join([match.group(0), *following]))
+    return phrases
+
+
+def has_count(text: str) -> bool:
+    """A quantity: a number that is not a year or a day of a date, or a number word."""
+    return bool(counted_phrases(text))
+
+
+def answer_tests(question: str) -> list[Callable[[str], object]]:
+    """Tests a sentence must pass to answer this kind of question (none for most questions)."""
+    tests: list[Callable[[str], object]] = []
+    if asks_for_figure(question):
+        tests.append(has_count)
+    if ASKS_FOR_DATE.search(question):
+        tests.append(_DATE.search)
+    if ASKS_FOR_PERSON.search(question):
+        tests.append(_NAME.search)
+    return tests
+
+
+def figure_answers(question: str, sentence: str, similarity: Similarity) -> bool:
+    """Whether a sentence holds the figure a figure question asks for.
+
+    An amount question (budget, fee) needs an amount; a "how many X" question needs a count of
+    something like X ("85 participants" for people, not "four countries" for officials).
+    """
+    if not has_count(sentence):
+        return False
+    if ASKS_FOR_MONEY.search(question):
+        return bool(_MONEY.search(sentence))
+    thing = asked_quantity(question)
+    if not thing:
+        return True
+    phrases = counted_phrases(sentence)
+    stems = set(bm25_tokens([" ".join(phrases)])[0])
+    if set(bm25_tokens([thing])[0]) & stems:
+        return True
+    return similarity(thing, phrases) >= FIGURE_MATCH
