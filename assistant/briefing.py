@@ -83,6 +83,24 @@ class Note:
         )
         return any(d == doc and s < end and start < e for d, s, e in self._keys)
 
+    def renumber(self) -> None:
+        """Number footnotes in reading order (sections may be drafted in another order)."""
+        order: dict[int, int] = {}
+        for section in self.sections:
+            for bullet in section.bullets:
+                for n in bullet.notes:
+                    order.setdefault(n, len(order) + 1)
+        for n in range(1, len(self.footnotes) + 1):
+            order.setdefault(n, len(order) + 1)
+        for section in self.sections:
+            for bullet in section.bullets:
+                bullet.notes = [order[n] for n in bullet.notes]
+        footnotes = [None] * len(self.footnotes)
+        for old, new in order.items():
+            footnotes[new - 1] = self.footnotes[old - 1]
+        self.footnotes = footnotes  # type: ignore[assignment]
+        self._keys = {key: order[n] for key, n in self._keys.items()}
+
     def sources(self) -> list[dict[str, Any]]:
         """Each cited document once, in order of first citation."""
         seen: dict[str, dict[str, Any]] = {}
@@ -166,13 +184,16 @@ def _on_topic(text: str, topic: set[str]) -> bool:
     return len(text.split()) >= 6 and bool(topic & _stems(text))
 
 
-def _with_kinds(filters: Filters | None, kinds: list[str]) -> Filters:
+def _with_kinds(filters: Filters | None, kinds: list[str]) -> Filters | None:
+    """The user's filters narrowed to some kinds of document; None when none of them is left."""
     base = filters or Filters()
     chosen = [k for k in kinds if not base.kinds or k in base.kinds]
+    if not chosen:
+        return None
     return Filters(
         doc_ids=list(base.doc_ids),
         publishers=list(base.publishers),
-        kinds=chosen or list(base.kinds),
+        kinds=chosen,
         year_from=base.year_from,
         year_to=base.year_to,
     )
@@ -255,33 +276,37 @@ def draft_brief(assistant: Any, topic: str, filters: Filters | None = None) -> N
     words = _stems(topic)
     others = [k for k in kinds if k != "instrument"]
 
-    background = Section("Background")
-    _ask_into(assistant, note, background, [f"What is {topic}?", topic], filters, 4, words)
+    # instruments and initiatives first, so their best quotes land there, not in Background
     instruments = Section("Relevant instruments and articles")
-    if "instrument" in kinds:
+    only_instruments = _with_kinds(filters, ["instrument"] if "instrument" in kinds else [])
+    if only_instruments:
         _ask_into(
             assistant,
             note,
             instruments,
             [topic, f"What must States Parties do about {topic}?"],
-            _with_kinds(filters, ["instrument"]),
+            only_instruments,
             5,
             words,
             labelled=True,
         )
     initiatives = Section("Initiatives and actors")
-    _ask_into(
-        assistant,
-        note,
-        initiatives,
-        [
-            f"Which initiatives and programmes address {topic}?",
-            f"Which organisations and partners work on {topic}?",
-        ],
-        _with_kinds(filters, others) if others else filters,
-        5,
-        words,
-    )
+    other_kinds = _with_kinds(filters, others) if others else filters
+    if other_kinds or not others:
+        _ask_into(
+            assistant,
+            note,
+            initiatives,
+            [
+                f"Which initiatives and programmes address {topic}?",
+                f"Which organisations and partners work on {topic}?",
+            ],
+            other_kinds,
+            5,
+            words,
+        )
+    background = Section("Background")
+    _ask_into(assistant, note, background, [f"What is {topic}?", topic], filters, 4, words)
     figures = Section("Key figures and dates")
     _figures_into(assistant, note, figures, topic, filters, 6)
     open_questions = Section(
@@ -298,6 +323,7 @@ def draft_brief(assistant: Any, topic: str, filters: Filters | None = None) -> N
         elif not section.bullets:
             section.lead = "None found: the documents answer every question probed."
         note.sections.append(section)
+    note.renumber()
     return note
 
 

@@ -77,7 +77,27 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="start the chat app")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=7860)
-    serve.add_argument("--auth", default="", metavar="USER:PASSWORD", help="require this login")
+    serve.add_argument(
+        "--auth",
+        default="",
+        metavar="USER:PASSWORD",
+        help="require this login (default: PALERMO_AUTH; none when empty)",
+    )
+
+    brief = commands.add_parser("brief", help="draft a cited briefing note on a topic")
+    brief.add_argument("topic", metavar="TOPIC")
+    brief.add_argument(
+        "--out",
+        type=Path,
+        metavar="FILE",
+        help="note.docx or note.md (default: Markdown to stdout)",
+    )
+    _add_filter_options(brief)
+
+    feedback = commands.add_parser("feedback", help="ratings given in the app")
+    feedback_commands = feedback.add_subparsers(dest="feedback_command", required=True)
+    export = feedback_commands.add_parser("export", help="write rated answers as eval cases")
+    export.add_argument("--out", type=Path, required=True, metavar="FILE.jsonl")
 
     evaluate = commands.add_parser("eval", help="run evaluation sets and write reports")
     evaluate.add_argument("--set", dest="sets", action="append", type=Path, metavar="FILE")
@@ -254,10 +274,37 @@ def _run_eval(args: argparse.Namespace, settings: Settings) -> int:
 def _run_serve(args: argparse.Namespace, settings: Settings) -> int:
     from app import serve
 
-    if args.auth and ":" not in args.auth:
-        print("error: --auth takes USER:PASSWORD", file=sys.stderr)
+    login = args.auth or settings.auth
+    if login and (":" not in login or not login.split(":", 1)[0]):
+        print("error: --auth (or PALERMO_AUTH) takes USER:PASSWORD", file=sys.stderr)
         return 2
-    serve(settings, args.host, args.port, args.auth)
+    serve(settings, args.host, args.port, login)
+    return 0
+
+
+def _run_brief(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.briefing import draft_brief, to_markdown, write_note
+
+    if not args.topic.strip():
+        print("error: give a topic", file=sys.stderr)
+        return 2
+    if args.out and args.out.suffix.lower() not in {".docx", ".md", ".markdown", ".txt"}:
+        print("error: --out takes a .docx or .md file", file=sys.stderr)
+        return 2
+    note = draft_brief(_open(settings), args.topic, _filters(args))
+    if args.out:
+        write_note(note, args.out)
+        print(f"wrote {args.out} ({len(note.footnotes)} cited quotes)")
+    else:
+        print(to_markdown(note))
+    return 0
+
+
+def _run_feedback(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.feedback import FeedbackStore
+
+    count = FeedbackStore.for_settings(settings).export(args.out)
+    print(f"wrote {count} rated answer{'s' if count != 1 else ''} to {args.out} as eval cases")
     return 0
 
 
@@ -276,6 +323,8 @@ def main(argv: list[str] | None = None) -> int:
         "corpus": _run_corpus,
         "eval": _run_eval,
         "serve": _run_serve,
+        "brief": _run_brief,
+        "feedback": _run_feedback,
     }
     from assistant.service import EmptyStoreError
 
