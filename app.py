@@ -230,9 +230,28 @@ def message_text(turn: dict[str, Any]) -> str:
     if answer.get("refused"):
         return (
             f"{answer['answer']}\n\n*The nearest passages are shown under Sources, marked as "
-            "not answering the question.*"
+            "not answering the question.*" + llm_note(answer)
         )
-    return re.sub(r"((?:\[\d+\])(?:\s*\[\d+\])*)\s+(?=\S)", r"\1\n\n", answer["answer"])
+    text = re.sub(r"((?:\[\d+\])(?:\s*\[\d+\])*)\s+(?=\S)", r"\1\n\n", answer["answer"])
+    return text + llm_note(answer)
+
+
+def llm_note(answer: dict[str, Any]) -> str:
+    """Under an answer the LLM engine handled: how much of it was supported, or why not used."""
+    if "engine" not in answer:
+        return ""
+    if answer.get("fallback_reason"):
+        return (
+            f"\n\n*LLM answer not used ({answer['fallback_reason']}): quotes from the documents.*"
+        )
+    support = answer.get("support") or []
+    kept = sum(1 for s in support if s.get("supported"))
+    if not support:
+        return "\n\n*Written by the language model.*"
+    return (
+        f"\n\n*Written by the language model; {kept} of {len(support)} sentences checked "
+        "against their sources and kept.*"
+    )
 
 
 def messages_of(turns: list[dict[str, Any]]) -> list[dict[str, str]]:
@@ -303,6 +322,9 @@ def build_app(assistant: Any, settings: Settings | None = None) -> Any:
     library = Library(assistant, settings)
     feedback = FeedbackStore.for_settings(settings)
     snapshot = settings_snapshot(settings)
+    from assistant.llm import LLMSettings
+
+    llm_settings = LLMSettings.from_settings(settings)
 
     def catalog() -> tuple[list, list, list, list]:
         documents = assistant.documents()
@@ -337,6 +359,7 @@ def build_app(assistant: Any, settings: Settings | None = None) -> Any:
         kinds: list[str],
         year_from: Any,
         year_to: Any,
+        engine_name: str = "extractive",
     ) -> Iterator[tuple[Any, ...]]:
         """Answer a question with the conversation so far; stream the answer as it forms."""
         message = " ".join((message or "").split())
@@ -358,7 +381,23 @@ def build_app(assistant: Any, settings: Settings | None = None) -> Any:
         filters = _filters(doc_ids, publishers, kinds, year_from, year_to)
         history = history_of(turns)
         try:
-            answer = assistant.ask(message, history, filters).to_json()
+            generative = assistant.llm_engine() if engine_name == "llm" else None
+            if generative is None:
+                answer = assistant.ask(message, history, filters).to_json()
+            else:
+                draft, result = "", None
+                for item in generative.stream(message, history, filters):
+                    if isinstance(item, str):
+                        draft += item
+                        partial = {"role": "assistant", "content": f"{draft} ▍"}
+                        yield (
+                            messages_of(turns) + [{"role": "user", "content": message}, partial],
+                            "",
+                            *(gr.skip(),) * 4,
+                        )
+                    else:
+                        result = item
+                answer = result.to_json()
         except Exception as err:  # a clear message in the app, never a stack trace
             if isinstance(err, EmptyStoreError):
                 log.warning("asked %r of an empty index", message)
@@ -376,7 +415,7 @@ def build_app(assistant: Any, settings: Settings | None = None) -> Any:
         }
         panel = sources_html(turn, index)
         words = message_text(turn).split(" ")
-        for end in range(6, len(words), 6):
+        for end in range(6, len(words) if generative is None else 0, 6):
             partial = {"role": "assistant", "content": " ".join(words[:end])}
             yield (
                 messages_of(turns) + [{"role": "user", "content": message}, partial],
@@ -525,6 +564,16 @@ def build_app(assistant: Any, settings: Settings | None = None) -> Any:
                             lines=1,
                             max_lines=4,
                         )
+                        engine_pick = gr.Radio(
+                            [
+                                ("Quotes from the documents", "extractive"),
+                                (f"Written by an LLM, checked ({llm_settings.describe()})", "llm"),
+                            ],
+                            value=settings.engine if llm_settings.configured else "extractive",
+                            label="Answer engine",
+                            visible=llm_settings.configured,  # shown only when an LLM is configured
+                            elem_id="engine",
+                        )
                         with gr.Row():
                             new = gr.Button(
                                 "New conversation", variant="secondary", elem_id="new-conversation"
@@ -635,7 +684,7 @@ def build_app(assistant: Any, settings: Settings | None = None) -> Any:
         answer_outputs = [chat, question, sources, turns, feedback_pick, note_pick]
         question.submit(
             respond,
-            [question, turns, *filter_inputs],
+            [question, turns, *filter_inputs, engine_pick],
             answer_outputs,
             api_name="ask",
             concurrency_limit=4,
@@ -645,7 +694,12 @@ def build_app(assistant: Any, settings: Settings | None = None) -> Any:
             None,
             question,
             api_visibility="private",
-        ).then(respond, [question, turns, *filter_inputs], answer_outputs, api_visibility="private")
+        ).then(
+            respond,
+            [question, turns, *filter_inputs, engine_pick],
+            answer_outputs,
+            api_visibility="private",
+        )
         chat.select(show_sources, [turns], [sources], api_visibility="private")
         chat.like(
             on_like,

@@ -67,6 +67,11 @@ def build_parser() -> argparse.ArgumentParser:
             sub.add_argument(
                 "--history", type=Path, metavar="FILE", help="JSON list of {role, content}"
             )
+            sub.add_argument(
+                "--engine",
+                choices=["extractive", "llm"],
+                help="extractive quotes (default: PALERMO_ENGINE) or an LLM-written, verified answer",
+            )
         else:
             sub.add_argument("-k", type=int, default=10, help="how many passages (default 10)")
         _add_filter_options(sub)
@@ -193,6 +198,7 @@ def _run_query(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     assistant = _open(settings)
     filters = _filters(args)
+    generative = _llm_engine(assistant, args, settings) if args.command == "ask" else None
     if args.batch:
         failed = 0
         for number, record in _batch(args.batch):
@@ -201,9 +207,8 @@ def _run_query(args: argparse.Namespace, settings: Settings) -> int:
                 failed += 1
                 continue
             if args.command == "ask":
-                result = assistant.ask(
-                    record["question"], record.get("history") or [], filters
-                ).to_json()
+                asker = generative.answer if generative else assistant.ask
+                result = asker(record["question"], record.get("history") or [], filters).to_json()
             else:
                 passages = assistant.search(record["question"], args.k, filters)
                 result = {
@@ -215,6 +220,9 @@ def _run_query(args: argparse.Namespace, settings: Settings) -> int:
                 flush=True,
             )
         return 1 if failed else 0
+    if args.command == "ask" and generative:
+        _ask_llm(generative, args.text, _read_history(args.history), filters, args.json)
+        return 0
     if args.command == "ask":
         answer = assistant.ask(args.text, _read_history(args.history), filters)
         if args.json:
@@ -235,6 +243,51 @@ def _run_query(args: argparse.Namespace, settings: Settings) -> int:
         for rank, passage in enumerate(passages, start=1):
             _print_passage(f"{rank}.", passage, passage.text)
     return 0
+
+
+def _llm_engine(assistant: Any, args: argparse.Namespace, settings: Settings) -> Any:
+    """The LLM engine when asked for (--engine llm or PALERMO_ENGINE=llm), else None."""
+    if (args.engine or settings.engine) != "llm":
+        return None
+    from assistant.llm import LLMConfigError
+
+    try:
+        engine = assistant.llm_engine()
+    except LLMConfigError as err:
+        print(f"error: {err}", file=sys.stderr)
+        raise SystemExit(2) from None
+    if engine is None:
+        print(
+            "error: --engine llm needs an LLM: set PALERMO_LLM_BACKEND (README: LLM answers)",
+            file=sys.stderr,
+        )
+        raise SystemExit(2)
+    return engine
+
+
+def _ask_llm(
+    engine: Any, question: str, history: list, filters: Filters | None, as_json: bool
+) -> None:
+    """Stream the model's draft to a terminal, then print the verified answer and its sources."""
+    live = sys.stdout.isatty() and not as_json
+    result = None
+    for item in engine.stream(question, history, filters):
+        if isinstance(item, str):
+            if live:
+                print(item, end="", flush=True)
+        else:
+            result = item
+    if as_json:
+        print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+        return
+    if live:
+        print("\n\n— checked against the sources —\n")
+    if result.fallback_reason:
+        print(f"(LLM answer not used: {result.fallback_reason}; quoting the documents instead)\n")
+    render_answer(result.answer)
+    if result.support:
+        kept = sum(s.supported for s in result.support)
+        print(f"\n{kept} of {len(result.support)} generated sentences supported by their citations")
 
 
 def _run_ingest(args: argparse.Namespace, settings: Settings) -> int:

@@ -107,7 +107,7 @@ class Answer:
     timings_ms: dict[str, float]
     corpus_version: str
     query: str = ""
-    support: float = 0.0
+    support_score: float = 0.0  # the best quoted sentence's score, which the refusal rule uses
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -119,5 +119,5 @@ class Answer:
             "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
             "corpus_version": self.corpus_version,
             "query": self.query,
-            "support": round(self.support, 4),
+            "support_score": round(self.support_score, 4),
         }

