@@ -216,12 +216,28 @@ def _with_continuations(chosen: list[Candidate], candidates: list[Candidate]) ->
             for c in candidates
             if c.passage.chunk_id == candidate.passage.chunk_id and c.start > candidate.start
         ]
+        style = None
         for item in following[:MAX_LIST_ITEMS]:
-            if not _LIST_ITEM.match(item.text):
-                break
+            marker = _LIST_ITEM.match(item.text)
+            kind = _marker_kind(marker.group(1)) if marker else None
+            if kind is None or style not in (None, kind):
+                break  # the list ended, or its parent list goes on
+            style = kind
             if item not in out:
                 out.append(item)
     return out
+
+
+def _marker_kind(marker: str) -> str:
+    """The style of a list marker: "(i)" and "a)" items belong to different lists."""
+    bare = marker.strip("()").rstrip(".:)")
+    if re.fullmatch(r"[ivx]+", bare):
+        return "roman"
+    if bare.isdigit() or re.fullmatch(r"\d+(\.\d+)*", bare):
+        return "number"
+    if re.fullmatch(r"[a-z]", bare):
+        return "letter"
+    return "bullet"
 
 
 def support(chosen: list[Candidate]) -> float:

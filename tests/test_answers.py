@@ -163,3 +163,27 @@ def test_a_document_named_by_its_alias_is_searched_first(assistant):
         "Compare the Smuggling Protocol and the Trafficking Protocol on return", k=6
     )
     assert {p.doc_id for p in both[:2]} == {"smuggling-protocol", "trafficking-protocol"}
+
+
+def test_a_list_lead_in_brings_its_own_items_but_not_the_parent_list():
+    import numpy as np
+
+    from assistant.answer import Candidate, select
+    from assistant.records import Passage
+
+    lines = [
+        "a) The smuggling of migrants;",
+        "b) When committed for the purpose of enabling the smuggling of migrants:",
+        "(i) Producing a fraudulent travel or identity document;",
+        "(ii) Procuring, providing or possessing such a document;",
+        "c) Enabling a person to remain in the State concerned by illegal means.",
+    ]
+    passage = Passage("p:0", "doc", "T", "", "", "", "", None, "\n".join(lines), 0, 0)
+    candidates, start = [], 0
+    for number, line in enumerate(lines):
+        candidate = Candidate(line, start, start + len(line), 0, passage, np.zeros(3))
+        candidate.score = 1.0 if number == 1 else 0.1
+        candidates.append(candidate)
+        start += len(line) + 1
+    chosen = [c.text for c in select(candidates, most=1)]
+    assert chosen == lines[1:4]
