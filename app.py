@@ -791,6 +791,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth: s
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # gradio's own health checks
     assistant = Assistant.open(settings)
     app = build_app(assistant, settings).queue(default_concurrency_limit=4)
     app.launch(server_name=host, server_port=port, **launch_options(settings, auth))

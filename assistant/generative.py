@@ -278,7 +278,7 @@ class GenerativeEngine:
                 yield self._fallback(question, history, filters, began, reason, support, timings)
                 return
         except GenerationFailed as err:
-            log.warning("LLM answer fell back to extractive: %s", err)
+            log.info("LLM answer fell back to extractive: %s", err)
             yield self._fallback(question, history, filters, began, str(err), support, timings)
             return
         except EmptyStoreError:
