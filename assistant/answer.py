@@ -142,7 +142,7 @@ def score_candidates(candidates: list[Candidate], question: Question, snapshot: 
             meaning = 0.5 * meaning + 0.5 * float(candidate.embedding @ question.context_vector)
         candidate.meaning = meaning
         candidate.words = sum(candidate.covers.values())
-        prior = 0.04 / (1 + candidate.passage_rank)
+        prior = 0.08 / (1 + candidate.passage_rank)
         candidate.score = 0.65 * candidate.meaning + 0.35 * candidate.words + prior
         if wants_definition and _DEFINES.search(candidate.text):
             candidate.score += 0.1
