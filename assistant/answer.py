@@ -26,7 +26,7 @@ from assistant.question_kinds import (
 )
 from assistant.records import REFUSAL, Citation, Passage
 from assistant.retrieval import Snapshot
-from ingest.store import bm25_tokens
+from ingest.store import content_terms
 
 _ENUMERATES = re.compile(r":$|\(1\)|\(i\)|\(a\)|(?:[^,;]+[,;]){3,}")
 _DEFINES = re.compile(r"\b(shall mean|means|is defined as|refers to)\b")
@@ -54,11 +54,8 @@ class Candidate:
     words: float = 0.0
     score: float = 0.0
     covers: dict[str, float] = field(default_factory=dict)  # question term -> its share
+    terms: set[str] = field(default_factory=set)  # its stemmed content words
     quotable: bool = True
-
-
-def _terms(text: str) -> set[str]:
-    return set(bm25_tokens([text])[0])
 
 
 def quotable(text: str) -> bool:
@@ -133,9 +130,9 @@ def score_candidates(candidates: list[Candidate], question: Question, snapshot: 
     weights = {t: snapshot.idf(t) for t in question.terms}
     weights.update({t: 0.3 * snapshot.idf(t) for t in question.context_terms - question.terms})
     total = sum(weights.values()) or 1.0
-    said = _terms(question.said) if question.said else set()
+    said = content_terms(question.said) if question.said else set()
     for candidate in candidates:
-        terms = _terms(candidate.text)
+        terms = candidate.terms = content_terms(candidate.text)
         candidate.covers = {t: weights[t] / total for t in terms & set(weights)}
         meaning = float(candidate.embedding @ question.vector)
         if question.context_vector is not None:
@@ -155,14 +152,14 @@ def score_candidates(candidates: list[Candidate], question: Question, snapshot: 
 
 
 def _redundant(candidate: Candidate, chosen: list[Candidate]) -> bool:
-    terms = _terms(candidate.text)
+    terms = candidate.terms
     for other in chosen:
         if other.passage.doc_id == candidate.passage.doc_id and (
             other.start <= candidate.start < other.end
             or candidate.start <= other.start < candidate.end
         ):
             return True
-        other_terms = _terms(other.text)
+        other_terms = other.terms
         union = terms | other_terms
         if union and len(terms & other_terms) / len(union) > 0.6:
             return True
@@ -321,8 +318,3 @@ def answer_from(
         return REFUSAL, [], True, support(chosen)
     text, citations = compose(chosen)
     return text, citations, False, support(chosen)
-
-
-def terms_of(text: str) -> set[str]:
-    """The question's stemmed content words, as BM25 sees them."""
-    return _terms(text)

@@ -22,7 +22,8 @@ from assistant.followup import condense, is_dependent
 from assistant.llm import LLMSettings, build_llm, describe_failure, estimate_tokens
 from assistant.records import REFUSAL, Answer, Citation, Filters, Passage
 from assistant.service import EmptyStoreError
-from assistant.verify import SentenceSupport, Source, content_terms, verify_answer
+from assistant.verify import SentenceSupport, Source, verify_answer
+from ingest.store import content_terms
 
 log = logging.getLogger(__name__)
 

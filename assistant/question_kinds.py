@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from ingest.store import bm25_tokens
+from ingest.store import content_terms
 
 Similarity = Callable[[str, list[str]], float]
 FIGURE_MATCH = 0.26  # least similarity between the thing asked about and the thing counted
@@ -131,7 +131,6 @@ def figure_answers(question: str, sentence: str, similarity: Similarity) -> bool
     if not thing:
         return True
     phrases = counted_phrases(sentence)
-    stems = set(bm25_tokens([" ".join(phrases)])[0])
-    if set(bm25_tokens([thing])[0]) & stems:
+    if content_terms(thing) & content_terms(" ".join(phrases)):
         return True
     return similarity(thing, phrases) >= FIGURE_MATCH

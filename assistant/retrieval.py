@@ -41,18 +41,21 @@ class Snapshot:
         data = store.all_passages()
         version = store.corpus_version(data["ids"])
         persisted = store.load_bm25()
-        if persisted is None or persisted[0] != version:
+        if persisted is None or persisted.version != version:
             persisted = store.rebuild_bm25(data)
-        _, bm25, bm25_ids = persisted
         order = {chunk_id: i for i, chunk_id in enumerate(data["ids"])}
-        index = [order[chunk_id] for chunk_id in bm25_ids]
+        index = [order[chunk_id] for chunk_id in persisted.ids]
         texts = [data["documents"][i] for i in index]
         metadatas = [data["metadatas"][i] for i in index]
-        frequency: Counter[str] = Counter()
-        if texts:
-            for tokens in bm25_tokens(texts):
-                frequency.update(set(tokens))
-        return cls(version, list(bm25_ids), texts, metadatas, bm25, frequency, _names(metadatas))
+        return cls(
+            version,
+            list(persisted.ids),
+            texts,
+            metadatas,
+            persisted.retriever,
+            persisted.document_frequency,
+            _names(metadatas),
+        )
 
     def mentioned(self, text: str) -> list[str]:
         """Documents the text names by one of their aliases, in order of first mention."""

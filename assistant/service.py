@@ -13,12 +13,12 @@ from typing import Any
 
 import numpy as np
 
-from assistant.answer import Question, answer_from, terms_of
+from assistant.answer import Question, answer_from
 from assistant.followup import condense, last_answer
 from assistant.records import Answer, Filters, Passage
 from assistant.retrieval import Snapshot, hybrid_search
 from assistant.settings import Settings, quiet_network_env
-from ingest.store import Store, StoredDocument
+from ingest.store import Store, StoredDocument, content_terms
 
 
 class EmptyStoreError(RuntimeError):
@@ -115,13 +115,13 @@ class Assistant:
         asked = Question(
             text=question,
             vector=np.asarray(query_vector, dtype=np.float32),
-            terms=terms_of(question),
+            terms=content_terms(question),
             named=snapshot.mentioned(query),
         )
         if query != question:
             asked.context_vector = asked.vector
             asked.vector = np.asarray(self._embed(question), dtype=np.float32)
-            asked.context_terms = terms_of(query)
+            asked.context_terms = content_terms(query)
             asked.said = last_answer(history)
         timings["embed"] = (time.perf_counter() - began) * 1000
 

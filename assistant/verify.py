@@ -24,7 +24,7 @@ from typing import Any, Literal
 import numpy as np
 
 from ingest.chunking import split_sentences
-from ingest.store import bm25_tokens
+from ingest.store import content_terms
 
 Embed = Callable[[list[str]], Sequence[Sequence[float]]]
 Mode = Literal["drop", "flag"]
@@ -192,11 +192,6 @@ def split_answer(text: str) -> list[str]:
         elif out and markers(sentence):  # a marker on a line of its own closes the sentence before
             out[-1] = f"{out[-1]} {''.join(f'[{n}]' for n in markers(sentence))}"
     return out
-
-
-def content_terms(text: str) -> set[str]:
-    """Stemmed content words, as BM25 sees them."""
-    return set(bm25_tokens([text])[0])
 
 
 def _plain(text: str) -> str:

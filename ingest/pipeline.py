@@ -290,7 +290,7 @@ def ingest(
     data = store.all_passages()
     report.chunks_total = len(data["ids"])
     current = store.load_bm25()
-    if current is None or current[0] != store.corpus_version(data["ids"]):
+    if current is None or current.version != store.corpus_version(data["ids"]):
         store.rebuild_bm25(data)
     report.seconds = time.perf_counter() - began
     return report

@@ -9,12 +9,12 @@ and records the corpus version it was built from, so it is rebuilt only when the
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import pickle
 import re
 import tempfile
-from collections import defaultdict
+import threading
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,16 @@ from urllib.parse import urlparse
 from assistant.settings import Settings
 
 SENTENCES_SUFFIX = "_sentences"
+
+
+@dataclass
+class BM25Index:
+    """A BM25 retriever over the passages of one corpus version, with term document counts."""
+
+    version: str
+    retriever: Any
+    ids: list[str]
+    document_frequency: Counter[str]
 
 
 @dataclass(frozen=True)
@@ -64,18 +74,34 @@ def make_client(settings: Settings) -> Any:
     return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
 
 
+_per_thread = threading.local()
+
+
+def _stemmer() -> Any:
+    """One Snowball stemmer per thread: building one per call is slow, sharing one is unsafe."""
+    if not hasattr(_per_thread, "stemmer"):
+        import Stemmer
+
+        _per_thread.stemmer = Stemmer.Stemmer("english")
+    return _per_thread.stemmer
+
+
 def bm25_tokens(texts: list[str]) -> list[list[str]]:
     """BM25 tokens (English stop words out, Snowball stems): one function for index and query."""
     import bm25s
-    import Stemmer
 
     return bm25s.tokenize(
         texts,
         stopwords="en",
-        stemmer=Stemmer.Stemmer("english"),
+        stemmer=_stemmer(),
         return_ids=False,
         show_progress=False,
     )
+
+
+def content_terms(text: str) -> set[str]:
+    """The stemmed content words of a text, as BM25 sees them."""
+    return set(bm25_tokens([text])[0])
 
 
 def safe_name(doc_id: str) -> str:
@@ -186,31 +212,36 @@ class Store:
     def bm25_path(self) -> Path:
         return self.home / "bm25.pickle"
 
-    def load_bm25(self) -> tuple[str, Any, list[str]] | None:
-        """(version, retriever, passage ids) as persisted, or None when absent or unreadable."""
+    def load_bm25(self) -> BM25Index | None:
+        """The persisted BM25 index, or None when absent, unreadable or of an older format."""
         try:
             with self.bm25_path.open("rb") as handle:
-                return pickle.load(handle)
+                index = pickle.load(handle)
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
             return None
+        return index if isinstance(index, BM25Index) else None
 
-    def rebuild_bm25(self, data: dict[str, Any] | None = None) -> tuple[str, Any, list[str]]:
-        """Index every passage for BM25 and persist it with the corpus version it reflects."""
+    def rebuild_bm25(self, data: dict[str, Any] | None = None) -> BM25Index:
+        """Index every passage for BM25 and persist it with the corpus version it reflects.
+
+        Term document frequencies are counted here too, once per corpus version, so opening an
+        assistant does not tokenize the whole corpus again.
+        """
         import bm25s
 
         data = data or self.all_passages()
         ids = list(data["ids"])
+        documents = list(data["documents"] or [])
         texts = [
             f"{m.get('title', '')}\n{m.get('section', '')}\n{t}"
-            for t, m in zip(data["documents"] or [], data["metadatas"] or [], strict=True)
+            for t, m in zip(documents, data["metadatas"] or [], strict=True)
         ]
         retriever = bm25s.BM25()
+        frequency: Counter[str] = Counter()
         if texts:
             retriever.index(bm25_tokens(texts), show_progress=False)
-        built = (self.corpus_version(ids), retriever, ids)
+            for tokens in bm25_tokens(documents):
+                frequency.update(set(tokens))
+        built = BM25Index(self.corpus_version(ids), retriever, ids, frequency)
         write_atomic(self.bm25_path, pickle.dumps(built))
         return built
-
-    def manifest(self) -> str:
-        """The documents as JSON, for tools that want to see the store at a glance."""
-        return json.dumps({k: v.__dict__ for k, v in sorted(self.documents().items())}, indent=2)
