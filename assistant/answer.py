@@ -36,11 +36,14 @@ _LIST_ITEM = re.compile(
 _ENDS_SENTENCE = re.compile(r"[.;:!?\"”’)]$")
 _HEADING_LIKE = re.compile(r"^(#|Article\s+\d+$)")
 MIN_WORDS = 4
-MAX_ANSWER_WORDS = 160
+MAX_ANSWER_WORDS = 200
+MAX_QUOTED_WORDS = 260  # with the list items and in-between sentences that complete the quotes
 MAX_LIST_ITEMS = 10
+MAX_GAP_SENTENCES = 2
+MAX_LIST_WORDS = 150  # a list longer than this is quoted in part
 
 
-@dataclass
+@dataclass(eq=False)
 class Candidate:
     """A sentence of a retrieved passage, with its offsets and scores."""
 
@@ -56,6 +59,19 @@ class Candidate:
     covers: dict[str, float] = field(default_factory=dict)  # question term -> its share
     terms: set[str] = field(default_factory=set)  # its stemmed content words
     quotable: bool = True
+    items: list[Candidate] = field(default_factory=list)  # a lead-in's list items
+    lead: Candidate | None = None  # a list item's lead-in
+
+    @property
+    def words_long(self) -> int:
+        return len(self.text.split())
+
+    def block(self) -> list[Candidate]:
+        """The lead-in with its list items (and theirs): the unit a list is quoted in."""
+        out = [self]
+        for item in self.items:
+            out += item.block()
+        return out
 
 
 def quotable(text: str) -> bool:
@@ -95,7 +111,36 @@ def candidates_for(passages: list[Passage], sentence_data: dict[str, Any]) -> li
             )
         )
     out.sort(key=lambda c: (c.passage_rank, c.start))
+    link_lists(out)
     return out
+
+
+def link_lists(candidates: list[Candidate]) -> None:
+    """Join each lead-in (a sentence ending with ':') to the list items that follow it.
+
+    "(i)" items under a "b)" item belong to "b)"; the parent list's next item ends them.
+    """
+    for candidate in candidates:
+        candidate.items, candidate.lead = [], None
+    for index in range(len(candidates) - 1, -1, -1):  # inner lists first
+        lead = candidates[index]
+        if not lead.text.rstrip().endswith(":"):
+            continue
+        style = None
+        for item in candidates[index + 1 :]:
+            if item.passage.chunk_id != lead.passage.chunk_id:
+                break
+            if item.lead is not None:
+                if any(item.lead is own for own in lead.items):
+                    continue  # an item of a sub-list, quoted with its own lead-in
+                break
+            marker = _LIST_ITEM.match(item.text)
+            kind = _marker_kind(marker.group(1)) if marker else None
+            if kind is None or style not in (None, kind) or len(lead.items) >= MAX_LIST_ITEMS:
+                break
+            style = kind
+            lead.items.append(item)
+            item.lead = lead
 
 
 @dataclass
@@ -132,8 +177,12 @@ def score_candidates(candidates: list[Candidate], question: Question, snapshot: 
     total = sum(weights.values()) or 1.0
     said = content_terms(question.said) if question.said else set()
     for candidate in candidates:
-        terms = candidate.terms = content_terms(candidate.text)
-        candidate.covers = {t: weights[t] / total for t in terms & set(weights)}
+        candidate.terms = content_terms(candidate.text)
+    for candidate in candidates:
+        terms = candidate.terms
+        # a lead-in answers with its items: "may be requested for the following purposes:"
+        quoted = set().union(*(c.terms for c in candidate.block()))
+        candidate.covers = {t: weights[t] / total for t in quoted & set(weights)}
         meaning = float(candidate.embedding @ question.vector)
         if question.context_vector is not None:
             meaning = 0.5 * meaning + 0.5 * float(candidate.embedding @ question.context_vector)
@@ -171,57 +220,76 @@ def select(candidates: list[Candidate], most: int, named: list[str] = ()) -> lis
 
     A question with several parts ("X's role in A, and who represented B") is answered by
     sentences that together cover its words: a sentence a little weaker than the best is still
-    taken when it covers question words the chosen ones do not.
+    taken when it covers question words the chosen ones do not. Each is quoted as a unit (a list
+    with its lead-in), and sentences between two chosen ones of a passage fill the gap.
     """
     ranked = sorted((c for c in candidates if c.quotable), key=lambda c: -c.score)
     if not ranked:
         return []
     best = ranked[0]
-    chosen = [best]
+    picks = [best]
     if len(named) > 1:  # a comparison: the best sentence of each document it names
         for doc_id in named:
             own = next((c for c in ranked if c.passage.doc_id == doc_id), None)
-            if own and own not in chosen and own.score >= best.score * 0.6:
-                chosen.append(own)
+            if own and own not in picks and own.score >= best.score * 0.5:
+                picks.append(own)
+    chosen: list[Candidate] = []
+    for pick in picks:
+        chosen += [c for c in quoted_unit(pick) if c not in chosen]
     covered = {term for c in chosen for term in c.covers}
-    words = sum(len(c.text.split()) for c in chosen)
     for candidate in ranked[1:]:
-        if len(chosen) >= most:
+        if len(picks) >= most:
             break
+        if candidate in chosen:
+            continue
         new = sum(share for term, share in candidate.covers.items() if term not in covered)
         close = candidate.score >= best.score * 0.8
         complementary = candidate.score >= best.score * 0.7 and new >= 0.15
         if not (close or complementary) or _redundant(candidate, chosen):
             continue
-        size = len(candidate.text.split())
-        if words + size > MAX_ANSWER_WORDS:
+        unit = [c for c in quoted_unit(candidate) if c not in chosen]
+        if _size(chosen) + _size(unit) > MAX_ANSWER_WORDS:
             continue
-        chosen.append(candidate)
-        covered |= set(candidate.covers)
-        words += size
-    return _with_continuations(chosen, candidates)
+        picks.append(candidate)
+        chosen += unit
+        covered |= {term for c in unit for term in c.covers}
+    return _fill_gaps(chosen, candidates)
 
 
-def _with_continuations(chosen: list[Candidate], candidates: list[Candidate]) -> list[Candidate]:
-    """A sentence that introduces a list (ends with ':') brings its list items with it."""
+def _size(sentences: list[Candidate]) -> int:
+    return sum(c.words_long for c in sentences)
+
+
+def quoted_unit(candidate: Candidate) -> list[Candidate]:
+    """What quoting a sentence brings along: a list item comes with its lead-in and the other
+    items, a lead-in with its items. A list too long to quote whole keeps its best items.
+    """
+    if candidate.lead is not None and _size(candidate.lead.block()) <= MAX_LIST_WORDS:
+        return quoted_unit(candidate.lead)
+    block = candidate.block()
+    if _size(block) <= MAX_LIST_WORDS:
+        return block
+    if candidate.lead is not None:
+        return [candidate.lead, *candidate.block()][: 1 + len(candidate.block())]
+    kept = [candidate]
+    for item in sorted(block[1:], key=lambda c: -c.score):
+        if _size(kept) + item.words_long <= MAX_LIST_WORDS:
+            kept.append(item)
+    return sorted(kept, key=lambda c: c.start)
+
+
+def _fill_gaps(chosen: list[Candidate], candidates: list[Candidate]) -> list[Candidate]:
+    """Quote the few sentences between two chosen ones of a passage, so the quote reads whole."""
     out = list(chosen)
-    for candidate in chosen:
-        if not candidate.text.rstrip().endswith(":"):
-            continue
-        following = [
-            c
-            for c in candidates
-            if c.passage.chunk_id == candidate.passage.chunk_id and c.start > candidate.start
-        ]
-        style = None
-        for item in following[:MAX_LIST_ITEMS]:
-            marker = _LIST_ITEM.match(item.text)
-            kind = _marker_kind(marker.group(1)) if marker else None
-            if kind is None or style not in (None, kind):
-                break  # the list ended, or its parent list goes on
-            style = kind
-            if item not in out:
-                out.append(item)
+    by_passage: dict[str, list[Candidate]] = {}
+    for candidate in candidates:
+        by_passage.setdefault(candidate.passage.chunk_id, []).append(candidate)
+    for sentences in by_passage.values():
+        places = [i for i, c in enumerate(sentences) if c in chosen]
+        for first, second in zip(places, places[1:], strict=False):
+            gap = sentences[first + 1 : second]
+            if 0 < len(gap) <= MAX_GAP_SENTENCES and _size(out) + _size(gap) <= MAX_QUOTED_WORDS:
+                out += [c for c in gap if c not in out]
     return out
 
 

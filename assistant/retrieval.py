@@ -11,6 +11,7 @@ import json
 import math
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,6 +63,14 @@ class Snapshot:
         text = _distribute(text)
         found = [(m.start(), doc_id) for doc_id, p in self.names.items() if (m := p.search(text))]
         return [doc_id for _, doc_id in sorted(found)]
+
+    def without_names(self, text: str) -> str:
+        """The text with the documents' names taken out: in "what does the Smuggling Protocol
+        require", "smuggling" names the document, not what is asked about it."""
+        text = _distribute(text)
+        for pattern in self.names.values():
+            text = pattern.sub(" ", text)
+        return text
 
     def idf(self, term: str) -> float:
         total = max(1, len(self.ids))
@@ -224,7 +233,7 @@ def hybrid_search(
     store: Store,
     snapshot: Snapshot,
     query: str,
-    embedding: list[float],
+    embed: Callable[[str], list[float]],
     k: int,
     filters: Filters | None = None,
 ) -> list[Passage]:
@@ -232,17 +241,19 @@ def hybrid_search(
 
     A question about "the Smuggling Protocol" is answered from it before anything that merely
     discusses smuggling; a question naming two documents gets passages from each, in turn.
+    Inside a named document its name says nothing, so those searches look for the rest.
     """
     named = [
         d
         for d in snapshot.mentioned(query)
         if filters is None or not filters.doc_ids or d in filters.doc_ids
     ]
-    general = _fused_search(store, snapshot, query, embedding, k, filters)
+    general = _fused_search(store, snapshot, query, embed(query), k, filters)
     if not named:
         return general
+    aspect = snapshot.without_names(query)
     focused = [
-        _fused_search(store, snapshot, query, embedding, k, _only(filters, doc_id))
+        _fused_search(store, snapshot, aspect, embed(aspect), k, _only(filters, doc_id))
         for doc_id in named
     ]
     share = max(2, (k * 2 // 3) // len(named))

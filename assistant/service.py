@@ -93,7 +93,7 @@ class Assistant:
     def search(self, query: str, k: int = 10, filters: Filters | None = None) -> list[Passage]:
         """The `k` best passages for a query."""
         snapshot = self._snapshot
-        return hybrid_search(self.store, snapshot, query, self._embed(query), k, filters)
+        return hybrid_search(self.store, snapshot, query, self._embed, k, filters)
 
     def ask(
         self,
@@ -111,24 +111,31 @@ class Assistant:
             )
         question = " ".join(question.split())
         query = condense(question, history)
-        query_vector = self._embed(query)
+        vectors: dict[str, list[float]] = {}
+
+        def embed(text: str) -> list[float]:
+            if text not in vectors:
+                vectors[text] = self._embed(text)
+            return vectors[text]
+
+        named = snapshot.mentioned(query)
+        # inside the documents it names, a question is about what it asks of them
+        own_words = snapshot.without_names(question) if named else question
         asked = Question(
             text=question,
-            vector=np.asarray(query_vector, dtype=np.float32),
-            terms=content_terms(question),
-            named=snapshot.mentioned(query),
+            vector=np.asarray(embed(own_words), dtype=np.float32),
+            terms=content_terms(own_words),
+            named=named,
         )
         if query != question:
-            asked.context_vector = asked.vector
-            asked.vector = np.asarray(self._embed(question), dtype=np.float32)
+            context = snapshot.without_names(query) if named else query
+            asked.context_vector = np.asarray(embed(context), dtype=np.float32)
             asked.context_terms = content_terms(query)
             asked.said = last_answer(history)
         timings["embed"] = (time.perf_counter() - began) * 1000
 
         step = time.perf_counter()
-        passages = hybrid_search(
-            self.store, snapshot, query, query_vector, self.settings.top_k, filters
-        )
+        passages = hybrid_search(self.store, snapshot, query, embed, self.settings.top_k, filters)
         timings["retrieve"] = (time.perf_counter() - step) * 1000
 
         step = time.perf_counter()

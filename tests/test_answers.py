@@ -165,11 +165,25 @@ def test_a_document_named_by_its_alias_is_searched_first(assistant):
     assert {p.doc_id for p in both[:2]} == {"smuggling-protocol", "trafficking-protocol"}
 
 
-def test_a_list_lead_in_brings_its_own_items_but_not_the_parent_list():
+def _list_candidates(lines: list[str], best: int):
     import numpy as np
 
-    from assistant.answer import Candidate, select
+    from assistant.answer import Candidate, link_lists
     from assistant.records import Passage
+
+    passage = Passage("p:0", "doc", "T", "", "", "", "", None, "\n".join(lines), 0, 0)
+    candidates, start = [], 0
+    for number, line in enumerate(lines):
+        candidate = Candidate(line, start, start + len(line), 0, passage, np.zeros(3))
+        candidate.score = 1.0 if number == best else 0.1
+        candidates.append(candidate)
+        start += len(line) + 1
+    link_lists(candidates)
+    return candidates
+
+
+def test_a_list_lead_in_brings_its_own_items_but_not_the_parent_list():
+    from assistant.answer import select
 
     lines = [
         "a) The smuggling of migrants;",
@@ -178,12 +192,21 @@ def test_a_list_lead_in_brings_its_own_items_but_not_the_parent_list():
         "(ii) Procuring, providing or possessing such a document;",
         "c) Enabling a person to remain in the State concerned by illegal means.",
     ]
-    passage = Passage("p:0", "doc", "T", "", "", "", "", None, "\n".join(lines), 0, 0)
-    candidates, start = [], 0
-    for number, line in enumerate(lines):
-        candidate = Candidate(line, start, start + len(line), 0, passage, np.zeros(3))
-        candidate.score = 1.0 if number == 1 else 0.1
-        candidates.append(candidate)
-        start += len(line) + 1
-    chosen = [c.text for c in select(candidates, most=1)]
+    chosen = [c.text for c in select(_list_candidates(lines, best=1), most=1)]
     assert chosen == lines[1:4]
+
+
+def test_a_chosen_list_item_is_quoted_with_its_lead_in_and_the_other_items():
+    from assistant.answer import select
+
+    lines = [
+        "Each State Party shall establish as criminal offences:",
+        "a) The smuggling of migrants;",
+        "b) When committed for the purpose of enabling the smuggling of migrants:",
+        "(i) Producing a fraudulent travel or identity document;",
+        "(ii) Procuring, providing or possessing such a document;",
+        "c) Enabling a person to remain in the State concerned by illegal means.",
+        "Each State Party shall also establish aggravating circumstances.",
+    ]
+    chosen = sorted(select(_list_candidates(lines, best=5), most=1), key=lambda c: c.start)
+    assert [c.text for c in chosen] == lines[:6]
