@@ -160,6 +160,19 @@ class Question:
     said: str = ""
     named: list[str] = field(default_factory=list)  # documents the question names
 
+    def weights(self, snapshot: Snapshot) -> dict[str, float]:
+        """Each question term's share of the question's information (IDF-weighted)."""
+        weights = {t: snapshot.idf(t) for t in self.terms}
+        weights.update({t: 0.3 * snapshot.idf(t) for t in self.context_terms - self.terms})
+        total = sum(weights.values()) or 1.0
+        return {t: w / total for t, w in weights.items()}
+
+    def meaning(self, embedding: np.ndarray) -> float:
+        meaning = float(embedding @ self.vector)
+        if self.context_vector is not None:
+            meaning = 0.5 * meaning + 0.5 * float(embedding @ self.context_vector)
+        return meaning
+
 
 def score_candidates(candidates: list[Candidate], question: Question, snapshot: Snapshot) -> None:
     """Score each sentence by meaning and by shared, informative words.
@@ -172,9 +185,7 @@ def score_candidates(candidates: list[Candidate], question: Question, snapshot: 
     wants_definition = bool(ASKS_FOR_DEFINITION.search(text))
     wants_list = bool(ASKS_FOR_LIST.search(text))
     wanted = answer_tests(text)
-    weights = {t: snapshot.idf(t) for t in question.terms}
-    weights.update({t: 0.3 * snapshot.idf(t) for t in question.context_terms - question.terms})
-    total = sum(weights.values()) or 1.0
+    share = question.weights(snapshot)
     said = content_terms(question.said) if question.said else set()
     for candidate in candidates:
         candidate.terms = content_terms(candidate.text)
@@ -182,11 +193,8 @@ def score_candidates(candidates: list[Candidate], question: Question, snapshot: 
         terms = candidate.terms
         # a lead-in answers with its items: "may be requested for the following purposes:"
         quoted = set().union(*(c.terms for c in candidate.block()))
-        candidate.covers = {t: weights[t] / total for t in quoted & set(weights)}
-        meaning = float(candidate.embedding @ question.vector)
-        if question.context_vector is not None:
-            meaning = 0.5 * meaning + 0.5 * float(candidate.embedding @ question.context_vector)
-        candidate.meaning = meaning
+        candidate.covers = {t: share[t] for t in quoted & set(share)}
+        candidate.meaning = question.meaning(candidate.embedding)
         candidate.words = sum(candidate.covers.values())
         prior = 0.08 / (1 + candidate.passage_rank)
         candidate.score = 0.65 * candidate.meaning + 0.35 * candidate.words + prior
@@ -369,6 +377,32 @@ def compose(chosen: list[Candidate]) -> tuple[str, list[Citation]]:
     return " ".join(parts), citations
 
 
+@dataclass
+class Drafted:
+    """An extractive answer, with the passages reranked by how well their sentences answer."""
+
+    text: str
+    citations: list[Citation]
+    refused: bool
+    support: float
+    passages: list[Passage]
+
+
+def rerank(passages: list[Passage], candidates: list[Candidate], keep: int) -> list[Passage]:
+    """The passages ordered by their best sentence's score, the `keep` best.
+
+    Fusion ranks passages by whole-passage signals; the sentence that answers is what a reader
+    checks, so a passage holding a sentence that matches the question well comes first.
+    """
+    best: dict[str, float] = {}
+    for candidate in candidates:
+        if candidate.quotable:
+            key = candidate.passage.chunk_id
+            best[key] = max(best.get(key, 0.0), candidate.score)
+    ordered = sorted(passages, key=lambda p: -best.get(p.chunk_id, 0.0))
+    return ordered[:keep]
+
+
 def answer_from(
     question: Question,
     passages: list[Passage],
@@ -377,12 +411,15 @@ def answer_from(
     threshold: float,
     most: int,
     similarity: Similarity,
-) -> tuple[str, list[Citation], bool, float]:
-    """(answer text, citations, refused, support) for a question and its retrieved passages."""
+    keep: int,
+) -> Drafted:
+    """The answer to a question from a pool of retrieved passages, of which `keep` are shown."""
     candidates = candidates_for(passages, sentence_data)
     score_candidates(candidates, question, snapshot)
-    chosen = select(candidates, most, question.named)
+    shown = rerank(passages, candidates, keep)
+    kept = {p.chunk_id for p in shown}
+    chosen = select([c for c in candidates if c.passage.chunk_id in kept], most, question.named)
     if refuses(question.text, chosen, threshold, similarity):
-        return REFUSAL, [], True, support(chosen)
+        return Drafted(REFUSAL, [], True, support(chosen), shown)
     text, citations = compose(chosen)
-    return text, citations, False, support(chosen)
+    return Drafted(text, citations, False, support(chosen), shown)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -119,49 +119,56 @@ class Assistant:
             return vectors[text]
 
         named = snapshot.mentioned(query)
-        # inside the documents it names, a question is about what it asks of them
-        own_words = snapshot.without_names(question) if named else question
-        asked = Question(
-            text=question,
-            vector=np.asarray(embed(own_words), dtype=np.float32),
-            terms=content_terms(own_words),
-            named=named,
-        )
+        # inside the documents it names, a question is about what it asks of them: in "what does
+        # the Smuggling Protocol require", "smuggling" names the document, not the subject
+        strip = snapshot.without_names if named else str
+        asked = self._question(strip(question), strip(query), embed)
+        asked.text, asked.named = question, named
         if query != question:
-            context = snapshot.without_names(query) if named else query
-            asked.context_vector = np.asarray(embed(context), dtype=np.float32)
-            asked.context_terms = content_terms(query)
             asked.said = last_answer(history)
         timings["embed"] = (time.perf_counter() - began) * 1000
 
         step = time.perf_counter()
-        passages = hybrid_search(self.store, snapshot, query, embed, self.settings.top_k, filters)
+        pool = hybrid_search(self.store, snapshot, query, embed, 2 * self.settings.top_k, filters)
         timings["retrieve"] = (time.perf_counter() - step) * 1000
 
         step = time.perf_counter()
-        sentence_data = self._sentences_of(passages)
-        text, citations, refused, support = answer_from(
+        drafted = answer_from(
             asked,
-            passages,
-            sentence_data,
+            pool,
+            self._sentences_of(pool),
             snapshot,
             self.settings.refusal_threshold,
             self.settings.answer_sentences,
             self._similarity,
+            self.settings.top_k,
         )
         timings["answer"] = (time.perf_counter() - step) * 1000
         timings["total"] = (time.perf_counter() - began) * 1000
         return Answer(
             question=question,
-            answer=text,
-            refused=refused,
-            citations=citations,
-            retrieved=passages,
+            answer=drafted.text,
+            refused=drafted.refused,
+            citations=drafted.citations,
+            retrieved=drafted.passages,
             timings_ms=timings,
             corpus_version=snapshot.version,
             query=query,
-            support_score=support,
+            support_score=drafted.support,
         )
+
+    @staticmethod
+    def _question(question: str, query: str, embed: Callable[[str], list[float]]) -> Question:
+        """The question's vector and terms; a follow-up's expanded query gives the context."""
+        asked = Question(
+            text=question,
+            vector=np.asarray(embed(question), dtype=np.float32),
+            terms=content_terms(question),
+        )
+        if query != question:
+            asked.context_vector = np.asarray(embed(query), dtype=np.float32)
+            asked.context_terms = content_terms(query)
+        return asked
 
     def _sentences_of(self, passages: list[Passage]) -> dict[str, Any]:
         if not passages:
