@@ -25,7 +25,7 @@ from assistant.question_kinds import (
     years_in,
 )
 from assistant.records import REFUSAL, Citation, Passage
-from assistant.retrieval import Snapshot
+from assistant.word_match import QuestionWords
 from ingest.store import content_terms
 
 _ENUMERATES = re.compile(r":$|\(1\)|\(i\)|\(a\)|(?:[^,;]+[,;]){3,}")
@@ -36,6 +36,8 @@ _LIST_ITEM = re.compile(
 _ENDS_SENTENCE = re.compile(r"[.;:!?\"”’)]$")
 _HEADING_LIKE = re.compile(r"^(#|Article\s+\d+$)")
 MIN_WORDS = 4
+MEANING_WEIGHT = 0.65
+WORDS_WEIGHT = 0.5
 MAX_ANSWER_WORDS = 200
 MAX_QUOTED_WORDS = 260  # with the list items and in-between sentences that complete the quotes
 MAX_LIST_ITEMS = 10
@@ -145,27 +147,20 @@ def link_lists(candidates: list[Candidate]) -> None:
 
 @dataclass
 class Question:
-    """What the engine knows of a question: its wording, vectors and terms, and the context.
+    """What the engine knows of a question: its wording, vectors and words, and the context.
 
-    For a follow-up, `context_vector` and `context_terms` come from the question expanded with
-    the conversation; they locate the topic, while the question's own words pick the sentence.
-    `said` is what the assistant already answered, which a follow-up should not repeat.
+    For a follow-up, `context_vector` and the context part of `words` come from the question
+    expanded with the conversation; they locate the topic, while the question's own words pick
+    the sentence. `said` is what the assistant already answered, which a follow-up should not
+    repeat.
     """
 
     text: str
     vector: np.ndarray
-    terms: set[str]
+    words: QuestionWords
     context_vector: np.ndarray | None = None
-    context_terms: set[str] = field(default_factory=set)
     said: str = ""
     named: list[str] = field(default_factory=list)  # documents the question names
-
-    def weights(self, snapshot: Snapshot) -> dict[str, float]:
-        """Each question term's share of the question's information (IDF-weighted)."""
-        weights = {t: snapshot.idf(t) for t in self.terms}
-        weights.update({t: 0.3 * snapshot.idf(t) for t in self.context_terms - self.terms})
-        total = sum(weights.values()) or 1.0
-        return {t: w / total for t, w in weights.items()}
 
     def meaning(self, embedding: np.ndarray) -> float:
         meaning = float(embedding @ self.vector)
@@ -174,7 +169,7 @@ class Question:
         return meaning
 
 
-def score_candidates(candidates: list[Candidate], question: Question, snapshot: Snapshot) -> None:
+def score_candidates(candidates: list[Candidate], question: Question) -> None:
     """Score each sentence by meaning and by shared, informative words.
 
     Some kinds of question get a nudge towards sentences of the kind that can answer them: a
@@ -185,19 +180,19 @@ def score_candidates(candidates: list[Candidate], question: Question, snapshot: 
     wants_definition = bool(ASKS_FOR_DEFINITION.search(text))
     wants_list = bool(ASKS_FOR_LIST.search(text))
     wanted = answer_tests(text)
-    share = question.weights(snapshot)
     said = content_terms(question.said) if question.said else set()
     for candidate in candidates:
         candidate.terms = content_terms(candidate.text)
     for candidate in candidates:
         terms = candidate.terms
         # a lead-in answers with its items: "may be requested for the following purposes:"
-        quoted = set().union(*(c.terms for c in candidate.block()))
-        candidate.covers = {t: share[t] for t in quoted & set(share)}
+        candidate.covers = question.words.coverage(" ".join(c.text for c in candidate.block()))
         candidate.meaning = question.meaning(candidate.embedding)
         candidate.words = sum(candidate.covers.values())
         prior = 0.08 / (1 + candidate.passage_rank)
-        candidate.score = 0.65 * candidate.meaning + 0.35 * candidate.words + prior
+        candidate.score = (
+            MEANING_WEIGHT * candidate.meaning + WORDS_WEIGHT * candidate.words + prior
+        )
         if wants_definition and _DEFINES.search(candidate.text):
             candidate.score += 0.1
         if wants_list and _ENUMERATES.search(candidate.text):
@@ -407,7 +402,6 @@ def answer_from(
     question: Question,
     passages: list[Passage],
     sentence_data: dict[str, Any],
-    snapshot: Snapshot,
     threshold: float,
     most: int,
     similarity: Similarity,
@@ -415,7 +409,7 @@ def answer_from(
 ) -> Drafted:
     """The answer to a question from a pool of retrieved passages, of which `keep` are shown."""
     candidates = candidates_for(passages, sentence_data)
-    score_candidates(candidates, question, snapshot)
+    score_candidates(candidates, question)
     shown = rerank(passages, candidates, keep)
     kept = {p.chunk_id for p in shown}
     chosen = select([c for c in candidates if c.passage.chunk_id in kept], most, question.named)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -18,7 +18,8 @@ from assistant.followup import condense, last_answer
 from assistant.records import Answer, Filters, Passage
 from assistant.retrieval import Snapshot, hybrid_search
 from assistant.settings import Settings, quiet_network_env
-from ingest.store import Store, StoredDocument, content_terms
+from assistant.word_match import QuestionWords, WordVectors, up_to_date
+from ingest.store import Store, StoredDocument
 
 
 class EmptyStoreError(RuntimeError):
@@ -36,6 +37,7 @@ class Assistant:
         self._llm_lock = threading.Lock()
         self._llm: Any = None
         self._snapshot = Snapshot.load(store)
+        self._words = self._word_vectors(self._snapshot)
         self._embed("warm up")  # the first call pays one-off costs; pay them at start-up
 
     @classmethod
@@ -48,7 +50,19 @@ class Assistant:
 
     def refresh(self) -> None:
         """Pick up documents ingested since this Assistant was opened."""
-        self._snapshot = Snapshot.load(self.store)
+        snapshot = Snapshot.load(self.store)
+        self._words = self._word_vectors(snapshot)
+        self._snapshot = snapshot
+
+    def _word_vectors(self, snapshot: Snapshot) -> WordVectors:
+        """The corpus's word vectors, completed here if ingest ran elsewhere (a shared server)."""
+        return up_to_date(
+            self.store.word_vectors_path,
+            self.settings.model_path(),
+            snapshot.version,
+            snapshot.texts,
+            self.embed_texts,
+        )
 
     @property
     def corpus_version(self) -> str:
@@ -119,12 +133,22 @@ class Assistant:
             return vectors[text]
 
         named = snapshot.mentioned(query)
-        # inside the documents it names, a question is about what it asks of them: in "what does
-        # the Smuggling Protocol require", "smuggling" names the document, not the subject
-        strip = snapshot.without_names if named else str
-        asked = self._question(strip(question), strip(query), embed)
-        asked.text, asked.named = question, named
+        # inside the documents it names, a question means what it asks of them: in "what does
+        # the Smuggling Protocol require", "smuggling" names the document, not the subject (its
+        # words keep the names, which tell apart other documents that discuss that one)
+        own, context = (
+            (snapshot.without_names(question), snapshot.without_names(query))
+            if named
+            else (question, query)
+        )
+        asked = Question(
+            text=question,
+            vector=np.asarray(embed(own), dtype=np.float32),
+            words=QuestionWords(question, query, snapshot.idf, self._words, self.embed_texts),
+            named=named,
+        )
         if query != question:
+            asked.context_vector = np.asarray(embed(context), dtype=np.float32)
             asked.said = last_answer(history)
         timings["embed"] = (time.perf_counter() - began) * 1000
 
@@ -137,7 +161,6 @@ class Assistant:
             asked,
             pool,
             self._sentences_of(pool),
-            snapshot,
             self.settings.refusal_threshold,
             self.settings.answer_sentences,
             self._similarity,
@@ -156,19 +179,6 @@ class Assistant:
             query=query,
             support_score=drafted.support,
         )
-
-    @staticmethod
-    def _question(question: str, query: str, embed: Callable[[str], list[float]]) -> Question:
-        """The question's vector and terms; a follow-up's expanded query gives the context."""
-        asked = Question(
-            text=question,
-            vector=np.asarray(embed(question), dtype=np.float32),
-            terms=content_terms(question),
-        )
-        if query != question:
-            asked.context_vector = np.asarray(embed(query), dtype=np.float32)
-            asked.context_terms = content_terms(query)
-        return asked
 
     def _sentences_of(self, passages: list[Passage]) -> dict[str, Any]:
         if not passages:

@@ -50,7 +50,7 @@ class Settings(BaseSettings):
     top_k: int = Field(8, description="Passages retrieved for an answer.")
     answer_sentences: int = Field(4, description="Most sentences quoted in a short answer.")
     refusal_threshold: float = Field(
-        0.28, description="Least support score an answer needs; below it Palermo refuses."
+        0.32, description="Least support score an answer needs; below it Palermo refuses."
     )
     allow_upload: bool = Field(
         True, description="Whether the app lets its users add and remove documents."

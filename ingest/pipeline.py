@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.settings import Settings
+from assistant.word_match import up_to_date
 from ingest.catalog import Catalog, CatalogError, load_catalog
 from ingest.chunking import CHUNKER_VERSION, chunk_document, split_sentences
 from ingest.embedding import (
@@ -289,8 +290,17 @@ def ingest(
 
     data = store.all_passages()
     report.chunks_total = len(data["ids"])
+    version = store.corpus_version(data["ids"])
     current = store.load_bm25()
-    if current is None or current.version != store.corpus_version(data["ids"]):
+    if current is None or current.version != version:
         store.rebuild_bm25(data)
+    up_to_date(
+        store.word_vectors_path,
+        settings.model_path(),
+        version,
+        data["documents"] or [],
+        lambda words: load_embedder(settings).get_text_embedding_batch(words),
+        progress,
+    )
     report.seconds = time.perf_counter() - began
     return report

@@ -209,6 +209,10 @@ class Store:
         return hashlib.sha256("\n".join(sorted(ids)).encode()).hexdigest()[:16]
 
     @property
+    def word_vectors_path(self) -> Path:
+        return self.home / "word-vectors.npz"
+
+    @property
     def bm25_path(self) -> Path:
         return self.home / "bm25.pickle"
 

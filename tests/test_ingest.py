@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from assistant.settings import Settings
+from assistant.word_match import WordVectors
 from ingest.pipeline import ingest
 from ingest.store import Store
 from tests.fixtures import make_blank_pdf, make_docx, make_encrypted_pdf, make_pdf
@@ -32,6 +33,9 @@ def test_ingest_is_idempotent_and_tracks_changes_and_removals(tmp_path, small_co
     store = Store(settings)
     counts = _consistent(store)
     assert counts["side-event"] >= 2
+    vectors = WordVectors.load(store.word_vectors_path, settings.model_path())
+    assert {"smuggling", "moderated"} <= set(vectors.index)  # every corpus word has a vector
+    assert vectors.version == store.corpus_version()
 
     again = ingest(None, settings, progress=False)
     assert again.unchanged and not (again.added or again.changed or again.removed)

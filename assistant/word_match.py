@@ -1,0 +1,190 @@
+"""Soft word matching: a question's word is found in a sentence that says it in other words.
+
+People ask in lay words and the instruments answer in treaty words ("boat" and "vessel", "danger"
+and "safety", "asylum" and "refugees"). Exact stems miss that, and a whole-sentence embedding
+blurs it among the sentence's other words. So every word of the corpus gets its own embedding
+(once, when the corpus changes), and a question word counts as partly present in a sentence when
+one of the sentence's words is close to it.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from ingest.store import bm25_tokens, write_atomic
+
+WORD = re.compile(r"[a-z][a-z'-]*[a-z]")
+MATCH_FLOOR = 0.6  # least cosine between two words that counts as a partial match
+CONTEXT_WEIGHT = 0.3  # a follow-up's words from the conversation count for less than its own
+Embed = Callable[[list[str]], list[list[float]]]
+
+
+def words_of(text: str) -> list[str]:
+    """The lower-cased words of a text, in order, repeats removed."""
+    return list(dict.fromkeys(WORD.findall(text.lower())))
+
+
+def stems_of(words: list[str]) -> list[str]:
+    """Each word's BM25 stem, or "" for a stop word."""
+    return [tokens[0] if tokens else "" for tokens in bm25_tokens(words)] if words else []
+
+
+@lru_cache(maxsize=200_000)
+def stem_of(word: str) -> str:
+    """One word's stem, remembered: sentences share most of their words."""
+    return stems_of([word])[0]
+
+
+@dataclass
+class WordVectors:
+    """Unit vectors of the corpus's content words, for one embedding model."""
+
+    model: str
+    version: str = ""  # the corpus version the vocabulary was last completed for
+    words: list[str] = field(default_factory=list)
+    stems: list[str] = field(default_factory=list)
+    matrix: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
+
+    def __post_init__(self) -> None:
+        self.index = {word: i for i, word in enumerate(self.words)}
+
+    @classmethod
+    def load(cls, path: Path, model: str) -> WordVectors:
+        """The saved vectors, or an empty set when absent, unreadable or of another model."""
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                if str(data["model"]) != model:
+                    return cls(model)
+                return cls(
+                    model,
+                    str(data["version"]),
+                    [str(w) for w in data["words"]],
+                    [str(s) for s in data["stems"]],
+                    data["matrix"].astype(np.float32),
+                )
+        except (OSError, KeyError, ValueError):
+            return cls(model)
+
+    def save(self, path: Path) -> None:
+        buffer = io.BytesIO()
+        np.savez(
+            buffer,
+            model=np.array(self.model),
+            version=np.array(self.version),
+            words=np.array(self.words, dtype=str),
+            stems=np.array(self.stems, dtype=str),
+            matrix=self.matrix.astype(np.float16),
+        )
+        write_atomic(path, buffer.getvalue())
+
+    def extend(
+        self, texts: Iterable[str], embed: Embed, batch: int = 512, progress: bool = False
+    ) -> int:
+        """Add the content words of `texts` that have no vector yet; returns how many."""
+        from tqdm import tqdm
+
+        seen = set(self.index)
+        new = sorted({w for text in texts for w in WORD.findall(text.lower())} - seen)
+        stems = stems_of(new)
+        new = [w for w, s in zip(new, stems, strict=True) if s]
+        if not new:
+            return 0
+        vectors = []
+        with tqdm(total=len(new), unit="word", desc="Word vectors", disable=not progress) as bar:
+            for start in range(0, len(new), batch):
+                vectors += embed(new[start : start + batch])
+                bar.update(min(batch, len(new) - start))
+        added = _unit(np.asarray(vectors, dtype=np.float32))
+        self.matrix = added if not self.words else np.vstack([self.matrix, added])
+        self.stems += stems_of(new)
+        self.words += new
+        self.__post_init__()
+        return len(new)
+
+    def vectors_for(self, words: list[str], embed: Embed) -> np.ndarray:
+        """Unit vectors of any words, embedding those the corpus does not have."""
+        missing = [w for w in words if w not in self.index]
+        extra = dict(zip(missing, _unit(np.asarray(embed(missing), dtype=np.float32)), strict=True))
+        rows = [self.matrix[self.index[w]] if w in self.index else extra[w] for w in words]
+        return np.asarray(rows, dtype=np.float32).reshape(len(words), -1)
+
+
+def _unit(matrix: np.ndarray) -> np.ndarray:
+    if matrix.size == 0:
+        return matrix
+    return matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+
+
+class QuestionWords:
+    """A question's content words with their weights, ready to be looked for in sentences."""
+
+    def __init__(
+        self,
+        own: str,
+        context: str,
+        idf: Callable[[str], float],
+        vectors: WordVectors,
+        embed: Embed,
+    ) -> None:
+        own_words = words_of(own)
+        context_words = [w for w in words_of(context) if w not in own_words]
+        words = own_words + context_words
+        stems = stems_of(words)
+        kept = [
+            (w, s, i < len(own_words))
+            for i, (w, s) in enumerate(zip(words, stems, strict=True))
+            if s
+        ]
+        weights: dict[str, float] = {}
+        self.stem: dict[str, str] = {}
+        for word, stem, is_own in kept:
+            if stem in self.stem.values():
+                continue  # "request" and "requested" are one term
+            weights[word] = idf(stem) * (1.0 if is_own else CONTEXT_WEIGHT)
+            self.stem[word] = stem
+        total = sum(weights.values()) or 1.0
+        self.share = {w: weight / total for w, weight in weights.items()}
+        self.words = list(self.share)
+        self.vectors = vectors
+        self.similar = (
+            vectors.vectors_for(self.words, embed) @ vectors.matrix.T
+            if self.words and len(vectors.words)
+            else np.zeros((len(self.words), 0), dtype=np.float32)
+        )
+
+    def coverage(self, text: str) -> dict[str, float]:
+        """Each question word's share met by the text: whole for the same stem, in part for a
+        word of like meaning (cosine above MATCH_FLOOR, scaled)."""
+        words = words_of(text)
+        index = self.vectors.index
+        columns = [index[w] for w in words if w in index]
+        stems = {self.vectors.stems[c] for c in columns}
+        stems.update(stem_of(w) for w in words if w not in index)
+        out: dict[str, float] = {}
+        for row, word in enumerate(self.words):
+            if self.stem[word] in stems:
+                out[word] = self.share[word]
+            elif columns:
+                best = float(self.similar[row, columns].max())
+                if best > MATCH_FLOOR:
+                    out[word] = self.share[word] * (best - MATCH_FLOOR) / (1 - MATCH_FLOOR)
+        return out
+
+
+def up_to_date(
+    path: Path, model: str, version: str, texts: Iterable[str], embed: Embed, progress: bool = False
+) -> WordVectors:
+    """The saved word vectors, completed with the words of a new corpus version and saved."""
+    vectors = WordVectors.load(path, model)
+    if vectors.version != version:
+        vectors.extend(texts, embed, progress=progress)
+        vectors.version = version
+        vectors.save(path)
+    return vectors

@@ -1,0 +1,62 @@
+"""Soft word matching with the real model: lay words meet treaty words, unrelated words do not."""
+
+from __future__ import annotations
+
+from assistant.word_match import QuestionWords, WordVectors, up_to_date
+
+TREATY = [
+    "A State Party may board and search the vessel.",
+    "Each State Party shall afford appropriate assistance to migrants whose lives or safety "
+    "are endangered.",
+]
+
+
+def _vectors(embedder) -> WordVectors:
+    vectors = WordVectors("test-model")
+    vectors.extend(TREATY, embedder.get_text_embedding_batch)
+    return vectors
+
+
+def test_a_lay_word_partly_meets_a_treaty_word_and_a_shared_stem_meets_it_whole(embedder):
+    vectors = _vectors(embedder)
+    words = QuestionWords(
+        "Can officers search the boat?",
+        "",
+        lambda stem: 1.0,
+        vectors,
+        embedder.get_text_embedding_batch,
+    )
+    covered = words.coverage(TREATY[0])
+    assert covered["search"] == words.share["search"]  # same stem
+    assert 0 < covered["boat"] < words.share["boat"]  # boat ~ vessel
+    assert "officers" not in words.coverage("The weather in Vienna is mild.")
+
+
+def test_a_follow_ups_context_counts_for_less_than_its_own_words(embedder):
+    vectors = _vectors(embedder)
+    words = QuestionWords(
+        "Who pays?",
+        "Who pays? vessel search",
+        lambda stem: 1.0,
+        vectors,
+        embedder.get_text_embedding_batch,
+    )
+    assert words.share["pays"] > words.share["vessel"] > 0
+
+
+def test_word_vectors_are_saved_per_model_and_only_new_words_are_embedded(embedder, tmp_path):
+    path = tmp_path / "word-vectors.npz"
+    calls: list[list[str]] = []
+
+    def embed(words: list[str]) -> list[list[float]]:
+        calls.append(words)
+        return embedder.get_text_embedding_batch(words)
+
+    first = up_to_date(path, "model-a", "v1", TREATY[:1], embed)
+    assert "vessel" in first.index and "the" not in first.index  # stop words are left out
+    again = up_to_date(path, "model-a", "v2", TREATY, embed)
+    assert "endangered" in again.index
+    assert not set(calls[1]) & set(calls[0])  # the second version embedded only its new words
+    assert WordVectors.load(path, "model-b").words == []  # another model's vectors are not used
+    path.write_bytes(b"not an npz file")
+    assert WordVectors.load(path, "model-a").words == []
