@@ -16,12 +16,17 @@ from typing import Any
 import numpy as np
 
 from assistant.question_kinds import (
+    ASKS_FOR_CALENDAR_DATE,
     ASKS_FOR_DEFINITION,
+    ASKS_FOR_DUTY,
     ASKS_FOR_LIST,
+    IMPOSES_DUTY,
     Similarity,
     answer_tests,
     asks_for_figure,
     figure_answers,
+    figures_in,
+    has_calendar_date,
     years_in,
 )
 from assistant.records import REFUSAL, Citation, Passage
@@ -179,6 +184,8 @@ def score_candidates(candidates: list[Candidate], question: Question) -> None:
     text = question.text
     wants_definition = bool(ASKS_FOR_DEFINITION.search(text))
     wants_list = bool(ASKS_FOR_LIST.search(text))
+    wants_duty = bool(ASKS_FOR_DUTY.search(text))
+    years = years_in(text)
     wanted = answer_tests(text)
     said = content_terms(question.said) if question.said else set()
     for candidate in candidates:
@@ -197,10 +204,18 @@ def score_candidates(candidates: list[Candidate], question: Question) -> None:
             candidate.score += 0.1
         if wants_list and _ENUMERATES.search(candidate.text):
             candidate.score += 0.05
+        if wants_duty and IMPOSES_DUTY.search(candidate.text):
+            candidate.score += 0.05  # "what must a State do" is answered by what it "shall" do
+        if years and not any(year in _dated(candidate.passage) for year in years):
+            candidate.score *= 0.9  # "the 2021 discussion" is not the 2012 paper
         if not all(holds(candidate.text) for holds in wanted):
             candidate.score *= 0.85  # cannot be the answer to this kind of question
         if said and terms and len(terms & said) / len(terms) > 0.6:
             candidate.score *= 0.8  # already said in the conversation
+
+
+def _dated(passage: Passage) -> str:
+    return f"{passage.title} {passage.date} {passage.text}"
 
 
 def _redundant(candidate: Candidate, chosen: list[Candidate]) -> bool:
@@ -314,20 +329,28 @@ def support(chosen: list[Candidate]) -> float:
 
 
 def refuses(
-    question: str, chosen: list[Candidate], threshold: float, similarity: Similarity
+    question: Question, chosen: list[Candidate], threshold: float, similarity: Similarity
 ) -> bool:
     """Refuse when support is weak, or the sources lack what the question pins down.
 
-    A question asking for a figure needs that figure in the best sentence; a year named in the
+    A question asking for a figure needs that figure in the best sentence, and a follow-up one
+    needs a figure not already given ("how much of that went to Pakistan?" is not answered by
+    the total again); a question asking on what date needs a year or month; a year named in the
     question must appear in a cited passage (its text, title or date).
     """
     if not chosen or support(chosen) < threshold:
         return True
+    text = question.text
     best = max(chosen, key=lambda c: c.score)
-    if asks_for_figure(question) and not figure_answers(question, best.text, similarity):
+    if asks_for_figure(text):
+        if not figure_answers(text, best.text, similarity):
+            return True
+        if question.said and not figures_in(best.text) - figures_in(question.said):
+            return True
+    if ASKS_FOR_CALENDAR_DATE.search(text) and not has_calendar_date(best.text):
         return True
-    sources = " ".join(f"{c.passage.title} {c.passage.date} {c.passage.text}" for c in chosen)
-    return any(year not in sources for year in years_in(question))
+    sources = " ".join(_dated(c.passage) for c in chosen)
+    return any(year not in sources for year in years_in(text))
 
 
 def compose(chosen: list[Candidate]) -> tuple[str, list[Citation]]:
@@ -413,7 +436,7 @@ def answer_from(
     shown = rerank(passages, candidates, keep)
     kept = {p.chunk_id for p in shown}
     chosen = select([c for c in candidates if c.passage.chunk_id in kept], most, question.named)
-    if refuses(question.text, chosen, threshold, similarity):
+    if refuses(question, chosen, threshold, similarity):
         return Drafted(REFUSAL, [], True, support(chosen), shown)
     text, citations = compose(chosen)
     return Drafted(text, citations, False, support(chosen), shown)

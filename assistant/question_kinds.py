@@ -13,7 +13,7 @@ from collections.abc import Callable
 from ingest.store import content_terms
 
 Similarity = Callable[[str, list[str]], float]
-FIGURE_MATCH = 0.26  # least similarity between the thing asked about and the thing counted
+FIGURE_MATCH = 0.35  # least similarity between the thing asked about and the thing counted
 
 ASKS_FOR_FIGURE = re.compile(
     r"\b(how (many|much)|what (number|percentage|proportion|share|amount|budget|fee|price)|"
@@ -24,6 +24,20 @@ ASKS_FOR_FIGURE = re.compile(
 ASKS_FOR_MONEY = re.compile(
     r"\b(budget|fees?|price|cost|funding|how much money|paid|pay|euros?|dollars?)\b", re.I
 )
+# "how much", "what is GLO.ACT's budget", "what average fee": an amount is what is asked for,
+# unlike "people moved across borders for a fee"
+ASKS_FOR_AMOUNT = re.compile(
+    r"\bhow much\b|\bwhat(?:'s| is| was| are| were)?\s+(?:\S+\s+){0,3}?"
+    r"(budget|fees?|price|cost|funding|amount)\b",
+    re.I,
+)
+ASKS_FOR_CALENDAR_DATE = re.compile(r"\b(what|which) (date|day|year|month)\b", re.I)
+ASKS_FOR_DUTY = re.compile(
+    r"\b(must|requires?|required|obligations?|obliged|dut(y|ies)|ha(ve|s) to|should|"
+    r"asks? (states|countries|parties))\b",
+    re.I,
+)
+IMPOSES_DUTY = re.compile(r"\bshall\b", re.I)
 ASKS_FOR_DATE = re.compile(r"\b(when|what (year|date|month|period)|since when|how long)\b", re.I)
 ASKS_FOR_PERSON = re.compile(r"^\W*(who|whom|which (official|person|speaker))\b", re.I)
 ASKS_FOR_DEFINITION = re.compile(
@@ -42,9 +56,7 @@ _FILLER = {"of", "the", "did", "does", "do", "are", "were", "is", "was", "have",
 
 def asks_for_figure(question: str) -> bool:
     """A question answered by a number: "how many", "what budget", "in years"."""
-    if ASKS_FOR_FIGURE.search(question):
-        return True
-    return bool(ASKS_FOR_MONEY.search(question) and re.match(r"\W*(what|how)\b", question, re.I))
+    return bool(ASKS_FOR_FIGURE.search(question) or ASKS_FOR_AMOUNT.search(question))
 
 
 def asked_quantity(question: str) -> str:
@@ -74,12 +86,25 @@ _NUMBER_WORD = re.compile(rf"\b({_NUMBER_WORDS})\b", re.I)
 _MONEY = re.compile(r"[€$£¥]|\b(euros?|dollars?|USD|EUR|per ?cent)\b|%", re.I)
 _YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")
 _DATE = re.compile(rf"\b(1[89]\d\d|20\d\d|{_MONTHS}|days?|months?|years?)\b")
+_CALENDAR = re.compile(rf"\b(1[89]\d\d|20\d\d|{_MONTHS})\b")
 _NAME = re.compile(r"(?<!^)(?<![.!?] )\b[A-Z][a-z]+(?: [A-Z][a-z’']+)+")
 _NOT_COUNTED = {"and", "or", "to"}
 
 
 def years_in(text: str) -> list[str]:
     return _YEAR.findall(text)
+
+
+def has_calendar_date(text: str) -> bool:
+    """A year or a month: "ninetieth day after deposit" says when, but gives no date."""
+    return bool(_CALENDAR.search(text))
+
+
+def figures_in(text: str) -> set[str]:
+    """The numbers a text states (digits and number words), lower-cased."""
+    found = {m.group(0).rstrip(".,").lower() for m in _NUMBER.finditer(text)}
+    found |= {m.group(0).lower() for m in _NUMBER_WORD.finditer(text)}
+    return {f for f in found if not _YEAR.fullmatch(f)}
 
 
 def counted_phrases(text: str) -> list[str]:

@@ -1,0 +1,60 @@
+"""What kind of answer a question asks for, and the refusals that follow from it."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.question_kinds import (
+    ASKS_FOR_CALENDAR_DATE,
+    asks_for_figure,
+    figures_in,
+    has_calendar_date,
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "figure"),
+    [
+        ("How many countries does GLO.ACT cover?", True),
+        ("How much funding does GLO.ACT have?", True),
+        ("What is GLO.ACT's budget for its work in Africa?", True),
+        ("What average fee do smugglers charge on the route?", True),
+        (
+            "How should we tell people moved across borders for a fee from trafficking victims?",
+            False,
+        ),
+        ("Who pays for the return of smuggled migrants?", False),
+    ],
+)
+def test_a_figure_question_asks_for_an_amount_not_merely_about_one(question, figure):
+    assert asks_for_figure(question) is figure
+
+
+def test_on_what_date_needs_a_year_or_month_and_when_does_not():
+    assert ASKS_FOR_CALENDAR_DATE.search("On what date did the Protocol enter into force?")
+    assert not ASKS_FOR_CALENDAR_DATE.search("When does a denunciation take effect?")
+    assert not has_calendar_date("It enters into force on the ninetieth day after deposit.")
+    assert has_calendar_date("It entered into force on 28 January 2004.")
+
+
+def test_figures_are_numbers_and_number_words_but_not_years():
+    assert figures_in("A four-year (2018–2022), €12 million initiative in four countries.") >= {
+        "12",
+        "four",
+    }
+    assert "2018" not in figures_in("Launched in 2018.")
+
+
+def test_a_follow_up_figure_question_is_not_answered_by_the_figure_already_given(assistant):
+    history = [
+        {"role": "user", "content": "How much funding does GLO.ACT Asia and the Middle East have?"},
+        {
+            "role": "assistant",
+            "content": "It is a four-year (2018–2022), €12 million joint initiative by the "
+            "European Union and UNODC. [1]",
+        },
+    ]
+    answer = assistant.ask("How much of that went to Pakistan?", history=history)
+    assert answer.refused
+    first = assistant.ask("How much funding does GLO.ACT Asia and the Middle East have?")
+    assert not first.refused and "12 million" in first.answer
