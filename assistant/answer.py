@@ -20,6 +20,7 @@ from assistant.question_kinds import (
     ASKS_FOR_DEFINITION,
     ASKS_FOR_DUTY,
     ASKS_FOR_LIST,
+    ASKS_WHAT_FOLLOWS,
     IMPOSES_DUTY,
     Similarity,
     answer_tests,
@@ -47,6 +48,8 @@ MAX_ANSWER_WORDS = 200
 MAX_QUOTED_WORDS = 260  # with the list items and in-between sentences that complete the quotes
 MAX_LIST_ITEMS = 10
 MAX_GAP_SENTENCES = 2
+RESTATES = 0.6  # share of the shorter one's words two texts share when one restates the other
+FOLLOWING_SENTENCES = 3
 MAX_LIST_WORDS = 150  # a list longer than this is quoted in part
 
 
@@ -191,7 +194,6 @@ def score_candidates(candidates: list[Candidate], question: Question) -> None:
     for candidate in candidates:
         candidate.terms = content_terms(candidate.text)
     for candidate in candidates:
-        terms = candidate.terms
         # a lead-in answers with its items: "may be requested for the following purposes:"
         candidate.covers = question.words.coverage(" ".join(c.text for c in candidate.block()))
         candidate.meaning = question.meaning(candidate.embedding)
@@ -210,8 +212,32 @@ def score_candidates(candidates: list[Candidate], question: Question) -> None:
             candidate.score *= 0.9  # "the 2021 discussion" is not the 2012 paper
         if not all(holds(candidate.text) for holds in wanted):
             candidate.score *= 0.85  # cannot be the answer to this kind of question
-        if said and terms and len(terms & said) / len(terms) > 0.6:
-            candidate.score *= 0.8  # already said in the conversation
+    if said:
+        _follow_on(candidates, said, bool(ASKS_WHAT_FOLLOWS.search(text)))
+
+
+def _follow_on(candidates: list[Candidate], said: set[str], onwards: bool) -> None:
+    """A follow-up moves the conversation on: what was already said ranks lower, and the few
+    sentences after it rank higher, more so when the question asks what comes next ("and what
+    did the EU representative add?", "the next paragraph")."""
+    restating = {
+        c: len(c.terms & said) / min(len(c.terms), len(said)) for c in candidates if c.terms
+    }
+    if not restating:
+        return
+    anchor = max(restating, key=restating.__getitem__)
+    for candidate, share in restating.items():
+        if share > RESTATES:
+            candidate.score *= 0.5
+    if restating[anchor] < RESTATES:
+        return
+    same_document = sorted(
+        (c for c in candidates if c.passage.doc_id == anchor.passage.doc_id and c.quotable),
+        key=lambda c: c.start,
+    )
+    after = [c for c in same_document if c.start >= anchor.end]
+    for candidate in after[:FOLLOWING_SENTENCES]:
+        candidate.score += 0.15 if onwards else 0.05
 
 
 def _dated(passage: Passage) -> str:

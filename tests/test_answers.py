@@ -92,6 +92,22 @@ def test_follow_up_question_is_resolved_from_history(assistant):
     assert followed.answer != alone.answer or "Afghanistan" in alone.answer
 
 
+def test_a_follow_up_moves_on_from_what_was_already_said(assistant):
+    history = [
+        {"role": "user", "content": "How does the trafficking protocol protect victims' identity?"},
+        {
+            "role": "assistant",
+            "content": "In appropriate cases and to the extent possible under its domestic law, "
+            "each State Party shall protect the privacy and identity of victims of trafficking "
+            "in persons, including, inter alia, by making legal proceedings relating to such "
+            "trafficking confidential. [1]",
+        },
+    ]
+    then = assistant.ask("And what does the next paragraph require?", history=history)
+    assert "court and administrative proceedings" in then.answer
+    assert "privacy and identity" not in then.citations[0].quote
+
+
 def test_answer_json_contract(assistant):
     data = assistant.ask("What is the purpose of the Smuggling of Migrants Protocol?").to_json()
     assert set(data) >= {
