@@ -217,19 +217,21 @@ def score_candidates(candidates: list[Candidate], question: Question) -> None:
 
 
 def _follow_on(candidates: list[Candidate], said: set[str], onwards: bool) -> None:
-    """A follow-up moves the conversation on: what was already said ranks lower, and the few
-    sentences after it rank higher, more so when the question asks what comes next ("and what
-    did the EU representative add?", "the next paragraph")."""
-    restating = {
-        c: len(c.terms & said) / min(len(c.terms), len(said)) for c in candidates if c.terms
-    }
-    if not restating:
+    """A follow-up moves the conversation on: a sentence that is mostly what was already said
+    ranks lower, and the few sentences after the one that said it rank higher, more so when the
+    question asks what comes next ("and what did the EU representative add?", "the next
+    paragraph")."""
+    worded = [c for c in candidates if c.terms]
+    if not worded:
         return
-    anchor = max(restating, key=restating.__getitem__)
-    for candidate, share in restating.items():
-        if share > RESTATES:
-            candidate.score *= 0.5
-    if restating[anchor] < RESTATES:
+    for candidate in worded:
+        shared = len(candidate.terms & said)
+        if shared / len(candidate.terms) > RESTATES:
+            candidate.score *= 0.5  # nothing new
+        elif shared / len(said) > RESTATES:
+            candidate.score *= 0.8  # what was said, and a little more
+    anchor = max(worded, key=lambda c: len(c.terms & said) / min(len(c.terms), len(said)))
+    if len(anchor.terms & said) / min(len(anchor.terms), len(said)) < RESTATES:
         return
     same_document = sorted(
         (c for c in candidates if c.passage.doc_id == anchor.passage.doc_id and c.quotable),
