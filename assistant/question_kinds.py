@@ -43,6 +43,9 @@ ASKS_WHAT_FOLLOWS = re.compile(
 IMPOSES_DUTY = re.compile(r"\bshall\b", re.I)
 ASKS_FOR_DATE = re.compile(r"\b(when|what (year|date|month|period)|since when|how long)\b", re.I)
 ASKS_FOR_PERSON = re.compile(r"^\W*(who|whom|which (official|person|speaker))\b", re.I)
+ASKS_FOR_BODY = re.compile(
+    r"\b(which|what) (agenc|organi[sz]ation|bod(y|ies)|partner|institution|entit)", re.I
+)
 ASKS_FOR_DEFINITION = re.compile(
     r"\b(defin\w*|meaning of|what does .+ mean|what is meant by|what counts as)\b", re.I
 )
@@ -91,6 +94,11 @@ _YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")
 _DATE = re.compile(rf"\b(1[89]\d\d|20\d\d|{_MONTHS}|days?|months?|years?)\b")
 _CALENDAR = re.compile(rf"\b(1[89]\d\d|20\d\d|{_MONTHS})\b")
 _NAME = re.compile(r"(?<!^)(?<![.!?] )\b[A-Z][a-z]+(?: [A-Z][a-z’']+)+")
+# an acronym (UNODC, IOM) or a named body ("European Union", "Regional Office")
+_BODY = re.compile(
+    r"(?<![.\w])[A-Z]{2,}\b(?!\.)|\b[A-Z][a-z]+ (Union|Office|Organi[sz]ation|Agency|Fund|Programme|"
+    r"Commission|Council|Network|Committee|Group)\b"
+)
 _NOT_COUNTED = {"and", "or", "to"}
 
 
@@ -142,6 +150,8 @@ def answer_tests(question: str) -> list[Callable[[str], object]]:
         tests.append(_DATE.search)
     if ASKS_FOR_PERSON.search(question):
         tests.append(_NAME.search)
+    if ASKS_FOR_BODY.search(question):
+        tests.append(_BODY.search)
     return tests
 
 

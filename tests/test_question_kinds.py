@@ -58,3 +58,13 @@ def test_a_follow_up_figure_question_is_not_answered_by_the_figure_already_given
     assert answer.refused
     first = assistant.ask("How much funding does GLO.ACT Asia and the Middle East have?")
     assert not first.refused and "12 million" in first.answer
+
+
+def test_a_question_about_bodies_wants_a_sentence_that_names_one():
+    from assistant.question_kinds import answer_tests
+
+    (names_a_body,) = answer_tests("Which agencies are behind GLO.ACT?")
+    assert names_a_body("It is implemented by UNODC in partnership with IOM and UNICEF.")
+    assert names_a_body("It is funded by the European Union.")
+    assert not names_a_body("Belarus, Brazil and Colombia are all covered under GLO.ACT.")
+    assert answer_tests("Which countries does GLO.ACT cover?") == []
