@@ -217,17 +217,20 @@ def score_candidates(candidates: list[Candidate], question: Question) -> None:
 
 
 def _follow_on(candidates: list[Candidate], said: set[str], onwards: bool) -> None:
-    """A follow-up moves the conversation on: a sentence that is mostly what was already said
-    ranks lower, and the few sentences after the one that said it rank higher, more so when the
-    question asks what comes next ("and what did the EU representative add?", "the next
-    paragraph")."""
+    """A follow-up moves the conversation on from what was already said.
+
+    A question asking what comes next ("and what did the EU representative add?", "the next
+    paragraph") wants something new: a sentence that only restates the previous answer ranks
+    at half its score, and the sentences after it rank well above. Any other follow-up ("which
+    countries does it cover?") may be answered by what was said, which ranks a little lower.
+    """
     worded = [c for c in candidates if c.terms]
     if not worded:
         return
     for candidate in worded:
         shared = len(candidate.terms & said)
         if shared / len(candidate.terms) > RESTATES:
-            candidate.score *= 0.5  # nothing new
+            candidate.score *= 0.5 if onwards else 0.8  # nothing new
         elif shared / len(said) > RESTATES:
             candidate.score *= 0.8  # what was said, and a little more
     anchor = max(worded, key=lambda c: len(c.terms & said) / min(len(c.terms), len(said)))
