@@ -1,10 +1,12 @@
 """The extractive answer engine: quote the sentences that answer, cite each, or refuse.
 
-Candidate sentences come from the top passages with embeddings computed at ingest. Each is
-scored by meaning (cosine to the question) and by words (IDF-weighted share of the question's
-terms it contains). The best non-redundant sentences are quoted verbatim, each followed by its
-citation marker. When the best support is too weak, or the question asks for a figure and no
-chosen sentence holds one, the engine refuses instead of guessing.
+Candidate sentences come from a pool of retrieved passages with embeddings computed at ingest.
+Each is scored by meaning (cosine to the question) and by words (IDF-weighted share of the
+question's words it holds, matched softly: see `word_match`), with nudges by kind of question.
+The passages with the best sentences are the sources shown; the best non-redundant sentences are
+quoted verbatim (a list whole), each followed by its citation marker. When the best support is
+too weak, or the sources lack what the question pins down (a figure, a date, a year), the engine
+refuses instead of guessing.
 """
 
 from __future__ import annotations
@@ -319,7 +321,7 @@ def quoted_unit(candidate: Candidate) -> list[Candidate]:
     if _size(block) <= MAX_LIST_WORDS:
         return block
     if candidate.lead is not None:
-        return [candidate.lead, *candidate.block()][: 1 + len(candidate.block())]
+        return [candidate.lead, *candidate.block()]
     kept = [candidate]
     for item in sorted(block[1:], key=lambda c: -c.score):
         if _size(kept) + item.words_long <= MAX_LIST_WORDS:
