@@ -18,10 +18,12 @@ from typing import Any
 import numpy as np
 
 from assistant.question_kinds import (
+    ALLOWS,
     ASKS_FOR_CALENDAR_DATE,
     ASKS_FOR_DEFINITION,
     ASKS_FOR_DUTY,
     ASKS_FOR_LIST,
+    ASKS_IF_ALLOWED,
     ASKS_WHAT_FOLLOWS,
     IMPOSES_DUTY,
     Similarity,
@@ -190,6 +192,7 @@ def score_candidates(candidates: list[Candidate], question: Question) -> None:
     wants_definition = bool(ASKS_FOR_DEFINITION.search(text))
     wants_list = bool(ASKS_FOR_LIST.search(text))
     wants_duty = bool(ASKS_FOR_DUTY.search(text))
+    wants_leave = bool(ASKS_IF_ALLOWED.search(text))
     years = years_in(text)
     wanted = answer_tests(text)
     said = content_terms(question.said) if question.said else set()
@@ -200,7 +203,7 @@ def score_candidates(candidates: list[Candidate], question: Question) -> None:
         candidate.covers = question.words.coverage(" ".join(c.text for c in candidate.block()))
         candidate.meaning = question.meaning(candidate.embedding)
         candidate.words = sum(candidate.covers.values())
-        prior = 0.08 / (1 + candidate.passage_rank)
+        prior = 0.06 / (1 + candidate.passage_rank)
         candidate.score = (
             MEANING_WEIGHT * candidate.meaning + WORDS_WEIGHT * candidate.words + prior
         )
@@ -208,6 +211,8 @@ def score_candidates(candidates: list[Candidate], question: Question) -> None:
             candidate.score += 0.1
         if wants_list and _ENUMERATES.search(candidate.text):
             candidate.score += 0.05
+        if wants_leave and ALLOWS.search(candidate.text):
+            candidate.score += 0.05  # "can our officers board?" is answered by what they "may" do
         if wants_duty and IMPOSES_DUTY.search(candidate.text):
             candidate.score += 0.05  # "what must a State do" is answered by what it "shall" do
         if years and not any(year in _dated(candidate.passage) for year in years):

@@ -41,6 +41,8 @@ ASKS_WHAT_FOLLOWS = re.compile(
     r"\b(next|following|then|after that|add(s|ed)?|else|further|also|another)\b", re.I
 )
 IMPOSES_DUTY = re.compile(r"\bshall\b", re.I)
+ASKS_IF_ALLOWED = re.compile(r"^\W*(can|could|may|is it (possible|allowed|permitted))\b", re.I)
+ALLOWS = re.compile(r"\bmay\b")
 ASKS_FOR_DATE = re.compile(r"\b(when|what (year|date|month|period)|since when|how long)\b", re.I)
 ASKS_FOR_PERSON = re.compile(r"^\W*(who|whom|which (official|person|speaker))\b", re.I)
 ASKS_FOR_BODY = re.compile(

@@ -68,3 +68,13 @@ def test_a_question_about_bodies_wants_a_sentence_that_names_one():
     assert names_a_body("It is funded by the European Union.")
     assert not names_a_body("Belarus, Brazil and Colombia are all covered under GLO.ACT.")
     assert answer_tests("Which countries does GLO.ACT cover?") == []
+
+
+def test_duty_and_permission_questions_are_told_apart():
+    from assistant.question_kinds import ASKS_FOR_DUTY, ASKS_IF_ALLOWED
+
+    assert ASKS_FOR_DUTY.search("What must a State do for migrants in danger?")
+    assert ASKS_FOR_DUTY.search("What does the trafficking protocol ask States to do about demand?")
+    assert ASKS_IF_ALLOWED.search("Can our officers go aboard?")
+    assert not ASKS_IF_ALLOWED.search("What can a State do?")
+    assert not ASKS_FOR_DUTY.search("Who moderated the event?")
