@@ -44,6 +44,10 @@ _LIST_ITEM = re.compile(
     r"^(-|•|\*|[a-z]\)|\([a-z]+\)|\([ivx]+\)|[ivx]+\)|\d+(\.\d+)*[.:)]|[a-z]\.)\s"
 )
 _ENDS_SENTENCE = re.compile(r"[.;:!?\"”’)]$")
+_CONTINUES = re.compile(
+    r"^[“\"]?(This|These|That|Those|It|Its|They|Their|He|She|His|Her|Such)\b"
+    r"|^(\S+\s+){1,4}also\b"  # "The training should also take into account ..."
+)
 _HEADING_LIKE = re.compile(r"^(#|Article\s+\d+$)")
 MIN_WORDS = 4
 MEANING_WEIGHT = 0.65
@@ -309,7 +313,27 @@ def select(candidates: list[Candidate], most: int, named: list[str] = ()) -> lis
         picks.append(candidate)
         chosen += unit
         covered |= {term for c in unit for term in c.covers}
-    return _fill_gaps(chosen, candidates)
+    return _with_sequels(_fill_gaps(chosen, candidates), picks, candidates)
+
+
+def _with_sequels(
+    chosen: list[Candidate], picks: list[Candidate], candidates: list[Candidate]
+) -> list[Candidate]:
+    """A chosen sentence brings the next one when that one goes on about the same thing
+    ("This publication was jointly developed by ...", "He stressed that ...")."""
+    out = list(chosen)
+    following = {id(a): b for a, b in zip(candidates, candidates[1:], strict=False)}
+    for pick in picks:
+        sequel = following.get(id(pick))
+        if (
+            sequel is not None
+            and sequel not in out
+            and sequel.passage is pick.passage
+            and _CONTINUES.match(sequel.text)
+            and _size(out) + sequel.words_long <= MAX_QUOTED_WORDS
+        ):
+            out.append(sequel)
+    return out
 
 
 def _size(sentences: list[Candidate]) -> int:

@@ -60,17 +60,30 @@ class Snapshot:
 
     def mentioned(self, text: str) -> list[str]:
         """Documents the text names by one of their aliases, in order of first mention."""
-        text = _distribute(text)
-        found = [(m.start(), doc_id) for doc_id, p in self.names.items() if (m := p.search(text))]
-        return [doc_id for _, doc_id in sorted(found)]
+        found: dict[str, int] = {}
+        for doc_id, start, _ in self._mentions(text):
+            found.setdefault(doc_id, start)
+        return sorted(found, key=found.__getitem__)
 
     def without_names(self, text: str) -> str:
         """The text with the documents' names taken out: in "what does the Smuggling Protocol
         require", "smuggling" names the document, not what is asked about it."""
         text = _distribute(text)
-        for pattern in self.names.values():
-            text = pattern.sub(" ", text)
+        for _, start, end in sorted(self._mentions(text, distributed=True), key=lambda m: -m[1]):
+            text = text[:start] + " " + text[end:]
         return text
+
+    def _mentions(self, text: str, distributed: bool = False) -> list[tuple[str, int, int]]:
+        """(doc id, start, end) of each alias in the text that names its document: not one
+        inside another title ("the 2021 Understanding the Smuggling of Migrants Protocol guide"
+        is a guide, not the Protocol)."""
+        text = text if distributed else _distribute(text)
+        return [
+            (doc_id, m.start(), m.end())
+            for doc_id, pattern in self.names.items()
+            for m in pattern.finditer(text)
+            if not _INSIDE_TITLE.search(text[: m.start()])
+        ]
 
     def idf(self, term: str) -> float:
         total = max(1, len(self.ids))
@@ -84,6 +97,8 @@ class Snapshot:
         return passage_from(self.ids[index], self.texts[index], self.metadatas[index], score)
 
 
+# a capitalised word (not the first of the text) just before a name: "Understanding the ..."
+_INSIDE_TITLE = re.compile(r"\S\s+[A-Z][\w-]*\s+(?:the\s+|of\s+the\s+|on\s+the\s+)?$")
 _COORDINATED = re.compile(r"\b(\w+) and (?:the )?(\w+) (\w+?)s\b")
 
 

@@ -198,6 +198,30 @@ def _list_candidates(lines: list[str], best: int):
     return candidates
 
 
+def test_a_document_name_inside_another_title_does_not_name_that_document(assistant):
+    snapshot = assistant._snapshot
+    guide = "Who put together the 2021 Understanding the Smuggling of Migrants Protocol guide?"
+    assert snapshot.mentioned(guide) == []
+    assert snapshot.without_names(guide) == guide
+    assert snapshot.mentioned("Under Article 8 of the Smuggling Protocol, who may board?") == [
+        "smuggling-protocol"
+    ]
+    answer = assistant.ask(guide)
+    assert "jointly developed by the RSO" in answer.answer
+
+
+def test_a_quoted_sentence_brings_the_next_one_when_it_goes_on_about_the_same_thing():
+    from assistant.answer import select
+
+    lines = [
+        "The publication was introduced by the Co-Manager of the Office.",
+        "This publication was jointly developed by the Office and UNODC.",
+        "The next tool showcased was a toolkit.",
+    ]
+    chosen = [c.text for c in select(_list_candidates(lines, best=0), most=1)]
+    assert chosen == lines[:2]
+
+
 def test_a_list_lead_in_brings_its_own_items_but_not_the_parent_list():
     from assistant.answer import select
 
@@ -222,7 +246,7 @@ def test_a_chosen_list_item_is_quoted_with_its_lead_in_and_the_other_items():
         "(i) Producing a fraudulent travel or identity document;",
         "(ii) Procuring, providing or possessing such a document;",
         "c) Enabling a person to remain in the State concerned by illegal means.",
-        "Each State Party shall also establish aggravating circumstances.",
+        "Each State Party shall establish aggravating circumstances.",
     ]
     chosen = sorted(select(_list_candidates(lines, best=5), most=1), key=lambda c: c.start)
     assert [c.text for c in chosen] == lines[:6]
