@@ -115,6 +115,12 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--write-baseline", action="store_true", help="save this run as the baseline"
     )
+    evaluate.add_argument(
+        "--judge",
+        action="store_true",
+        help="also score answers with llama-index's faithfulness and correctness evaluators "
+        "(needs PALERMO_LLM_BACKEND; slow)",
+    )
     return parser
 
 

@@ -110,9 +110,12 @@ def aggregate(rows: list[tuple[EvalCase, dict[str, float]]]) -> dict[str, Any]:
         "unanswerable": len(unanswerable),
     }
     if answerable:
-        keys = [k for k in answerable[0] if k not in ("refused", "latency_ms", *POOLED)]
+        skipped = ("refused", "latency_ms", "judge_failures", *POOLED)
+        keys = [k for k in dict.fromkeys(k for m in answerable for k in m) if k not in skipped]
         for key in keys:
             out[key] = _mean([m[key] for m in answerable if key in m])
+        if any("judge_failures" in m for m in answerable):
+            out["judge_failures"] = sum(m.get("judge_failures", 0.0) for m in answerable)
         out["false_refusal"] = _mean([m["refused"] for m in answerable])
     if unanswerable:
         out["refusal_recall"] = _mean([m["refused"] for m in unanswerable])

@@ -23,6 +23,9 @@ SHOWN = [
     "latency_p95_ms",
     "sentence_support",
     "llm_fallback",
+    "faithfulness",
+    "correctness",
+    "judge_failures",
 ]
 
 

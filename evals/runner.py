@@ -13,6 +13,7 @@ import numpy as np
 from assistant.llm import LLMConfigError
 from assistant.settings import Settings
 from evals.engines import Engine, LlamaIndexDefaultEngine, PalermoEngine
+from evals.judge import Judge
 from evals.metrics import GATED, aggregate, breakdown, case_metrics, tolerance
 from evals.report import SHOWN, html_report, markdown
 from evals.sets import EvalCase, EvalSetError, load_set
@@ -68,9 +69,13 @@ def _failure(
 
 
 def evaluate(
-    cases: list[EvalCase], engine: Engine, embedder: Any, progress: bool = True
+    cases: list[EvalCase],
+    engine: Engine,
+    embedder: Any,
+    progress: bool = True,
+    judge: Judge | None = None,
 ) -> list[dict[str, Any]]:
-    """Answer every case and compute its metrics."""
+    """Answer every case and compute its metrics (and the judge's, when there is one)."""
     from tqdm import tqdm
 
     rows = []
@@ -78,6 +83,8 @@ def evaluate(
         answer = engine.answer(case)
         text = "" if answer.get("refused") else answer.get("answer", "")
         metrics = case_metrics(case, answer, _similarity(embedder, text, case.reference))
+        if judge is not None:
+            metrics.update(judge.metrics(case, answer))
         rows.append(
             {
                 "id": case.id,
@@ -147,6 +154,7 @@ def run(
     baseline_path: Path | None = None,
     progress: bool = True,
     assistant: Any = None,
+    judge: Judge | None = None,
 ) -> tuple[dict[str, Any], list[str]]:
     """Run the sets through the engines; write results.jsonl, report.json/.md/.html to `out`."""
     cases = [case for path in set_paths for case in load_set(path)]
@@ -172,7 +180,7 @@ def run(
             engine = LLMEvalEngine(assistant)
         else:
             engine = LlamaIndexDefaultEngine(settings, embedder, settings.corpus_dir)
-        rows = evaluate(cases, engine, embedder, progress)
+        rows = evaluate(cases, engine, embedder, progress, judge)
         pairs = [(r["case"], r["metrics"]) for r in rows]
         report["engines"][name] = {"overall": aggregate(pairs), "groups": breakdown(pairs)}
         all_rows.extend(rows)
@@ -232,7 +240,8 @@ def run_cli(args: argparse.Namespace, settings: Settings) -> int:
         print(f"error: unknown engine(s) {', '.join(unknown)}; choose from {', '.join(ENGINES)}")
         return 2
     try:
-        report, problems = run(sets, args.out, engines, settings, args.baseline)
+        judge = Judge.from_settings(settings) if args.judge else None
+        report, problems = run(sets, args.out, engines, settings, args.baseline, judge=judge)
     except (EvalSetError, LLMConfigError) as err:
         print(f"error: {err}")
         return 2

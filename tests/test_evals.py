@@ -124,3 +124,68 @@ def test_llamaindex_default_engine_answers_in_the_contract(
     )
     assert not answer["refused"] and len(answer["citations"]) == 2
     assert "Belarus" in " ".join(p["quote"] for p in answer["retrieved"])
+
+
+def _judge_llm(reply: str):
+    """A stand-in judge model that always gives the same verdict (the judge's plumbing is under
+    test here, not a model's opinion; tests/test_llm.py runs a real model as judge)."""
+    from llama_index.core.llms import CompletionResponse, CustomLLM, LLMMetadata
+
+    class Verdict(CustomLLM):
+        @property
+        def metadata(self) -> LLMMetadata:
+            return LLMMetadata()
+
+        def complete(self, prompt: str, formatted: bool = False, **kwargs) -> CompletionResponse:
+            return CompletionResponse(text=reply)
+
+        def stream_complete(self, prompt: str, formatted: bool = False, **kwargs):
+            yield CompletionResponse(text=reply, delta=reply)
+
+    return Verdict()
+
+
+def test_the_optional_judge_adds_faithfulness_and_correctness(assistant, tmp_path):
+    from evals.engines import PalermoEngine
+    from evals.judge import Judge
+    from evals.metrics import aggregate
+    from evals.runner import evaluate
+
+    cases = [c for c in load_set(CORE) if c.id in ("c001", "c072", "c123")]
+    rows = evaluate(
+        cases,
+        PalermoEngine(assistant),
+        assistant.embedder,
+        False,
+        Judge(_judge_llm("4.5\nYes: supported and correct.")),
+    )
+    judged = {r["id"]: r["metrics"] for r in rows}
+    assert "faithfulness" not in judged["c123"]  # unanswerable: refused, nothing to judge
+    overall = aggregate([(r["case"], r["metrics"]) for r in rows])
+    assert overall["faithfulness"] == 1.0 and overall["judge_failures"] == 0
+    assert overall["correctness"] == 0.9  # 4.5 of 5
+
+    unparsable = evaluate(
+        cases[:1], PalermoEngine(assistant), assistant.embedder, False, Judge(_judge_llm(""))
+    )
+    assert unparsable[0]["metrics"]["judge_failures"] == 2.0
+    assert "correctness" not in unparsable[0]["metrics"]
+
+
+def test_judge_without_an_llm_is_a_clear_usage_error(corpus_settings, monkeypatch, capsys):
+    import argparse
+
+    from evals.runner import run_cli
+
+    monkeypatch.delenv("PALERMO_LLM_BACKEND", raising=False)
+    args = argparse.Namespace(
+        sets=[CORE],
+        out=Path("unused"),
+        engine="extractive",
+        baseline=None,
+        write_baseline=False,
+        check=False,
+        judge=True,
+    )
+    assert run_cli(args, corpus_settings) == 2
+    assert "--judge needs an LLM" in capsys.readouterr().out

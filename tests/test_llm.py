@@ -335,6 +335,26 @@ def test_eval_engine_plumbing(assistant, server_engine) -> None:
         assert "latency_ms" in row["metrics"]
 
 
+def test_a_real_model_judges_answers_through_llama_index_evaluators(
+    assistant, llama_server
+) -> None:
+    """Gemma 270M is no reliable judge; this checks that its verdicts, or its failures to give
+    one, reach the metrics through llama-index's evaluators without breaking the run."""
+    from assistant.llm import build_llm
+    from evals.engines import PalermoEngine
+    from evals.judge import Judge
+    from evals.runner import evaluate
+    from evals.sets import load_set
+
+    cases = load_set(Path(__file__).resolve().parent.parent / "evals" / "sets" / "core.jsonl")
+    judge = Judge(build_llm(_server_settings(llama_server, max_tokens=40)))
+    (row,) = evaluate(cases[:1], PalermoEngine(assistant), assistant.embedder, False, judge)
+    metrics = row["metrics"]
+    judged = [metrics[k] for k in ("faithfulness", "correctness") if k in metrics]
+    assert len(judged) + metrics["judge_failures"] == 2
+    assert all(0.0 <= value <= 1.0 for value in judged)
+
+
 def test_settings_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PALERMO_LLM_BACKEND", "openai-compatible")
     monkeypatch.setenv("PALERMO_LLM_BASE_URL", "http://127.0.0.1:1234/v1")
