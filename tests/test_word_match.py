@@ -11,21 +11,17 @@ TREATY = [
 ]
 
 
-def _vectors(embedder) -> WordVectors:
+def _question(embedder, question: str, context: str = "") -> QuestionWords:
+    """A question's words, weighed alike, against vectors of the TREATY sentences' words."""
     vectors = WordVectors("test-model")
     vectors.extend(TREATY, embedder.get_text_embedding_batch)
-    return vectors
+    return QuestionWords(
+        question, context, lambda stem: 1.0, vectors, embedder.get_text_embedding_batch
+    )
 
 
 def test_a_lay_word_partly_meets_a_treaty_word_and_a_shared_stem_meets_it_whole(embedder):
-    vectors = _vectors(embedder)
-    words = QuestionWords(
-        "Can officers search the boat?",
-        "",
-        lambda stem: 1.0,
-        vectors,
-        embedder.get_text_embedding_batch,
-    )
+    words = _question(embedder, "Can officers search the boat?")
     covered = words.coverage(TREATY[0])
     assert covered["search"] == words.share["search"]  # same stem
     assert 0 < covered["boat"] < words.share["boat"]  # boat ~ vessel
@@ -33,14 +29,7 @@ def test_a_lay_word_partly_meets_a_treaty_word_and_a_shared_stem_meets_it_whole(
 
 
 def test_a_follow_ups_context_counts_for_less_than_its_own_words(embedder):
-    vectors = _vectors(embedder)
-    words = QuestionWords(
-        "Who pays?",
-        "Who pays? vessel search",
-        lambda stem: 1.0,
-        vectors,
-        embedder.get_text_embedding_batch,
-    )
+    words = _question(embedder, "Who pays?", "Who pays? vessel search")
     assert words.share["pays"] > words.share["vessel"] > 0
 
 
