@@ -235,17 +235,17 @@ def _follow_on(candidates: list[Candidate], said: set[str], onwards: bool) -> No
     at half its score, and the sentences after it rank well above. Any other follow-up ("which
     countries does it cover?") may be answered by what was said, which ranks a little lower.
     """
-    worded = [c for c in candidates if c.terms]
-    if not worded:
+    shared = {c: len(c.terms & said) for c in candidates if c.terms}
+    if not shared:
         return
-    for candidate in worded:
-        shared = len(candidate.terms & said)
-        if shared / len(candidate.terms) > RESTATES:
+    for candidate, count in shared.items():
+        if count / len(candidate.terms) > RESTATES:
             candidate.score *= 0.5 if onwards else 0.8  # nothing new
-        elif shared / len(said) > RESTATES:
+        elif count / len(said) > RESTATES:
             candidate.score *= 0.8  # what was said, and a little more
-    anchor = max(worded, key=lambda c: len(c.terms & said) / min(len(c.terms), len(said)))
-    if len(anchor.terms & said) / min(len(anchor.terms), len(said)) < RESTATES:
+    overlap = {c: count / min(len(c.terms), len(said)) for c, count in shared.items()}
+    anchor = max(overlap, key=overlap.__getitem__)
+    if overlap[anchor] < RESTATES:
         return
     same_document = sorted(
         (c for c in candidates if c.passage.doc_id == anchor.passage.doc_id and c.quotable),
@@ -322,9 +322,9 @@ def _with_sequels(
     """A chosen sentence brings the next one when that one goes on about the same thing
     ("This publication was jointly developed by ...", "He stressed that ...")."""
     out = list(chosen)
-    following = {id(a): b for a, b in zip(candidates, candidates[1:], strict=False)}
+    following = dict(zip(candidates, candidates[1:], strict=False))
     for pick in picks:
-        sequel = following.get(id(pick))
+        sequel = following.get(pick)
         if (
             sequel is not None
             and sequel not in out

@@ -22,7 +22,8 @@ from ingest.store import bm25_tokens, write_atomic
 
 WORD = re.compile(r"[a-z][a-z'-]*[a-z]")
 MATCH_FLOOR = 0.6  # least cosine between two words that counts as a partial match
-CONTEXT_WEIGHT = 0.3  # a follow-up's words from the conversation count for less than its own
+CONTEXT_WEIGHT = 0.3
+MAX_ASKED_WORDS = 10_000  # question words outside the corpus kept embedded  # a follow-up's words from the conversation count for less than its own
 Embed = Callable[[list[str]], list[list[float]]]
 
 
@@ -54,6 +55,7 @@ class WordVectors:
 
     def __post_init__(self) -> None:
         self.index = {word: i for i, word in enumerate(self.words)}
+        self.asked: dict[str, np.ndarray] = {}  # question words not in the corpus, once embedded
 
     @classmethod
     def load(cls, path: Path, model: str) -> WordVectors:
@@ -91,11 +93,11 @@ class WordVectors:
         from tqdm import tqdm
 
         seen = set(self.index)
-        new = sorted({w for text in texts for w in WORD.findall(text.lower())} - seen)
-        stems = stems_of(new)
-        new = [w for w, s in zip(new, stems, strict=True) if s]
-        if not new:
+        found = sorted({w for text in texts for w in WORD.findall(text.lower())} - seen)
+        kept = [(w, s) for w, s in zip(found, stems_of(found), strict=True) if s]
+        if not kept:
             return 0
+        new, stems = [w for w, _ in kept], [s for _, s in kept]
         vectors = []
         with tqdm(total=len(new), unit="word", desc="Word vectors", disable=not progress) as bar:
             for start in range(0, len(new), batch):
@@ -103,16 +105,20 @@ class WordVectors:
                 bar.update(min(batch, len(new) - start))
         added = _unit(np.asarray(vectors, dtype=np.float32))
         self.matrix = added if not self.words else np.vstack([self.matrix, added])
-        self.stems += stems_of(new)
+        self.stems += stems
         self.words += new
         self.__post_init__()
         return len(new)
 
     def vectors_for(self, words: list[str], embed: Embed) -> np.ndarray:
         """Unit vectors of any words, embedding those the corpus does not have."""
-        missing = [w for w in words if w not in self.index]
-        extra = dict(zip(missing, _unit(np.asarray(embed(missing), dtype=np.float32)), strict=True))
-        rows = [self.matrix[self.index[w]] if w in self.index else extra[w] for w in words]
+        missing = [w for w in words if w not in self.index and w not in self.asked]
+        if missing:
+            if len(self.asked) > MAX_ASKED_WORDS:
+                self.asked = {}
+            vectors = _unit(np.asarray(embed(missing), dtype=np.float32))
+            self.asked.update(zip(missing, vectors, strict=True))
+        rows = [self.matrix[self.index[w]] if w in self.index else self.asked[w] for w in words]
         return np.asarray(rows, dtype=np.float32).reshape(len(words), -1)
 
 

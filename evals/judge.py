@@ -49,24 +49,27 @@ class Judge:
             passages.get(c.get("chunk_id")) or c.get("quote", "")
             for c in answer.get("citations", [])
         ]
+        verdicts = {
+            "faithfulness": lambda: self._faithful(case.question, text, contexts or [""]),
+            "correctness": lambda: self._correct(case.question, text, case.reference),
+        }
         out: dict[str, float] = {"judge_failures": 0.0}
-        try:
-            verdict = self.faithfulness.evaluate(
-                query=case.question, response=text, contexts=contexts or [""]
-            )
-            # llama-index reports a judge that said nothing as "Empty Response", and not passing
-            if verdict.passing is None or (verdict.feedback or "").strip() in NO_REPLY:
-                raise ValueError(verdict.invalid_reason or "no verdict")
-            out["faithfulness"] = float(verdict.passing)
-        except Exception:  # a judge model's failure is a missing verdict, not a failed run
-            out["judge_failures"] += 1
-        try:
-            graded = self.correctness.evaluate(
-                query=case.question, response=text, reference=case.reference
-            )
-            if graded.score is None:
-                raise ValueError(graded.invalid_reason or "no score")
-            out["correctness"] = min(max(float(graded.score) / 5.0, 0.0), 1.0)
-        except Exception:
-            out["judge_failures"] += 1
+        for name, verdict in verdicts.items():
+            try:
+                out[name] = verdict()
+            except Exception:  # a judge model's failure is a missing verdict, not a failed run
+                out["judge_failures"] += 1
         return out
+
+    def _faithful(self, question: str, answer: str, contexts: list[str]) -> float:
+        verdict = self.faithfulness.evaluate(query=question, response=answer, contexts=contexts)
+        # llama-index reports a judge that said nothing as "Empty Response", and not passing
+        if verdict.passing is None or (verdict.feedback or "").strip() in NO_REPLY:
+            raise ValueError(verdict.invalid_reason or "no verdict")
+        return float(verdict.passing)
+
+    def _correct(self, question: str, answer: str, reference: str) -> float:
+        graded = self.correctness.evaluate(query=question, response=answer, reference=reference)
+        if graded.score is None:
+            raise ValueError(graded.invalid_reason or "no score")
+        return min(max(float(graded.score) / 5.0, 0.0), 1.0)
