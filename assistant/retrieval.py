@@ -17,9 +17,10 @@ from typing import Any
 
 import numpy as np
 
+from assistant.anchors import acronyms_of, unknown
 from assistant.question_kinds import ASKS_FOR_DEFINITION
 from assistant.records import Filters, Passage
-from ingest.store import Store, bm25_tokens
+from ingest.store import Store, bm25_tokens, content_terms
 
 RRF_K = 60
 WEIGHTS = {"sentence": 1.0, "passage": 1.0, "bm25": 1.0}
@@ -36,6 +37,9 @@ class Snapshot:
     bm25: Any
     document_frequency: Counter[str]
     names: dict[str, re.Pattern[str]]  # doc id -> its aliases as one pattern
+    vocabulary: set[str]  # the stems of every text, title and heading
+    acronyms: set[str]  # those the corpus spells out ("EU" for "European Union")
+    groups: list[tuple[re.Pattern[str], list[str]]]  # "both protocols" -> the protocols
 
     @classmethod
     def load(cls, store: Store) -> Snapshot:
@@ -48,6 +52,7 @@ class Snapshot:
         index = [order[chunk_id] for chunk_id in persisted.ids]
         texts = [data["documents"][i] for i in index]
         metadatas = [data["metadatas"][i] for i in index]
+        labels = sorted({f"{m.get('title', '')}\n{m.get('section', '')}" for m in metadatas})
         return cls(
             version,
             list(persisted.ids),
@@ -56,6 +61,9 @@ class Snapshot:
             persisted.retriever,
             persisted.document_frequency,
             _names(metadatas),
+            set(persisted.document_frequency) | content_terms(" ".join(labels)),
+            acronyms_of([*texts, *labels]),
+            _groups(metadatas),
         )
 
     def mentioned(self, text: str) -> list[str]:
@@ -69,7 +77,8 @@ class Snapshot:
         """The text with the documents' names taken out: in "what does the Smuggling Protocol
         require", "smuggling" names the document, not what is asked about it."""
         text = _distribute(text)
-        for _, start, end in sorted(self._mentions(text, distributed=True), key=lambda m: -m[1]):
+        spans = {(start, end) for _, start, end in self._mentions(text, distributed=True)}
+        for start, end in sorted(spans, reverse=True):
             text = text[:start] + " " + text[end:]
         return text
 
@@ -78,12 +87,23 @@ class Snapshot:
         inside another title ("the 2021 Understanding the Smuggling of Migrants Protocol guide"
         is a guide, not the Protocol)."""
         text = text if distributed else _distribute(text)
-        return [
+        named = [
             (doc_id, m.start(), m.end())
             for doc_id, pattern in self.names.items()
             for m in pattern.finditer(text)
             if not _INSIDE_TITLE.search(text[: m.start()])
         ]
+        grouped = [
+            (doc_id, m.start(), m.end())
+            for pattern, doc_ids in self.groups
+            for m in pattern.finditer(text)
+            for doc_id in doc_ids
+        ]
+        return named + grouped
+
+    def strangers(self, names: list[str]) -> list[str]:
+        """The names, acronyms and years of a question that the corpus never mentions."""
+        return unknown(names, self.vocabulary, self.acronyms)
 
     def idf(self, term: str) -> float:
         total = max(1, len(self.ids))
@@ -125,6 +145,27 @@ def _names(metadatas: list[dict[str, Any]]) -> dict[str, re.Pattern[str]]:
         )
         for doc_id, names in aliases.items()
     }
+
+
+def _groups(metadatas: list[dict[str, Any]]) -> list[tuple[re.Pattern[str], list[str]]]:
+    """Plural names for the documents whose aliases share a last word: "both protocols", "the
+    two UN protocols" name every document called "... Protocol"."""
+    heads: dict[str, set[str]] = {}
+    for metadata in metadatas:
+        raw = metadata.get("aliases") or "[]"
+        for name in json.loads(raw) if isinstance(raw, str) else []:
+            if " " in name.strip():
+                heads.setdefault(name.split()[-1].lower(), set()).add(str(metadata["doc_id"]))
+    return [
+        (
+            re.compile(
+                rf"\b(?:both|two|the|these|those)\s+(?:\w+\s+){{0,2}}?{re.escape(head)}s\b", re.I
+            ),
+            sorted(doc_ids),
+        )
+        for head, doc_ids in heads.items()
+        if len(doc_ids) > 1
+    ]
 
 
 def passage_from(chunk_id: str, text: str, metadata: dict[str, Any], score: float = 0.0) -> Passage:
@@ -251,6 +292,7 @@ def hybrid_search(
     embed: Callable[[str], list[float]],
     k: int,
     filters: Filters | None = None,
+    off: frozenset[str] = frozenset(),
 ) -> list[Passage]:
     """The top `k` passages; documents the query names by an alias are searched first.
 
@@ -261,14 +303,15 @@ def hybrid_search(
     named = [
         d
         for d in snapshot.mentioned(query)
-        if filters is None or not filters.doc_ids or d in filters.doc_ids
+        if (filters is None or not filters.doc_ids or d in filters.doc_ids)
+        and "named_search" not in off
     ]
-    general = _fused_search(store, snapshot, query, embed(query), k, filters)
+    general = _fused_search(store, snapshot, query, embed(query), k, filters, off)
     if not named:
         return general
     aspect = snapshot.without_names(query)
     focused = [
-        _fused_search(store, snapshot, aspect, embed(aspect), k, _only(filters, doc_id))
+        _fused_search(store, snapshot, aspect, embed(aspect), k, _only(filters, doc_id), off)
         for doc_id in named
     ]
     share = max(2, (k * 2 // 3) // len(named))
@@ -292,12 +335,16 @@ def _fused_search(
     embedding: list[float],
     k: int,
     filters: Filters | None = None,
+    off: frozenset[str] = frozenset(),
 ) -> list[Passage]:
     """The top `k` passages by reciprocal-rank fusion of passage, sentence and BM25 rankings."""
     depth = max(k * 4, 40)
-    dense = dense_search(store, embedding, depth, filters)
-    by_sentence = sentence_search(store, embedding, depth * 2, filters)
-    lexical = lexical_search(snapshot, lexical_query(query), depth, filters)
+    dense = dense_search(store, embedding, depth, filters) if "dense" not in off else []
+    by_sentence = (
+        sentence_search(store, embedding, depth * 2, filters) if "sentences" not in off else []
+    )
+    terms = lexical_query(query) if "definition_terms" not in off else query
+    lexical = lexical_search(snapshot, terms, depth, filters) if "bm25" not in off else []
     position = {chunk_id: i for i, chunk_id in enumerate(snapshot.ids)}
     fused: dict[int, float] = {}
     cosine: dict[int, float] = {}
@@ -315,7 +362,8 @@ def _fused_search(
     seats = [position[c] for c, _ in by_sentence[:2] if c in position]
     seats += [position[c] for c, _ in dense[:1] if c in position]
     seats += [index for index, _ in lexical[:1]]
-    ranked = _with_seats(sorted(fused, key=lambda i: -fused[i]), seats, k)
+    order = sorted(fused, key=lambda i: -fused[i])
+    ranked = order[:k] if "seats" in off else _with_seats(order, seats, k)
     passages = []
     for index in ranked:
         passage = snapshot.passage(index, fused[index])

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from assistant.anchors import anchors
 from assistant.answer import Question, answer_from
 from assistant.followup import condense, last_answer
 from assistant.records import Answer, Filters, Passage
@@ -124,7 +125,7 @@ class Assistant:
                 "the index is empty: run `palermo ingest` (or upload documents) first"
             )
         question = " ".join(question.split())
-        query = condense(question, history)
+        query = condense(question, history) if "condense" not in self.settings.ablate else question
         vectors: dict[str, list[float]] = {}
 
         def embed(text: str) -> list[float]:
@@ -144,8 +145,17 @@ class Assistant:
         asked = Question(
             text=question,
             vector=np.asarray(embed(own), dtype=np.float32),
-            words=QuestionWords(question, query, snapshot.idf, self._words, self.embed_texts),
+            words=QuestionWords(
+                question,
+                query,
+                snapshot.idf,
+                self._words,
+                self.embed_texts,
+                soft="soft_words" not in self.settings.ablate,
+            ),
             named=named,
+            strangers=snapshot.strangers(anchors(own)),
+            off=frozenset(self.settings.ablate),
         )
         if query != question:
             asked.context_vector = np.asarray(embed(context), dtype=np.float32)
@@ -153,7 +163,9 @@ class Assistant:
         timings["embed"] = (time.perf_counter() - began) * 1000
 
         step = time.perf_counter()
-        pool = hybrid_search(self.store, snapshot, query, embed, 2 * self.settings.top_k, filters)
+        pool = hybrid_search(
+            self.store, snapshot, query, embed, 2 * self.settings.top_k, filters, asked.off
+        )
         timings["retrieve"] = (time.perf_counter() - step) * 1000
 
         step = time.perf_counter()

@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     refusal_threshold: float = Field(
         0.32, description="Least support score an answer needs; below it Palermo refuses."
     )
+    ablate: list[str] = Field(
+        default_factory=list,
+        description="Engine components switched off, to measure what each is worth (evals).",
+    )
     allow_upload: bool = Field(
         True, description="Whether the app lets its users add and remove documents."
     )

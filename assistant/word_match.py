@@ -22,8 +22,10 @@ from ingest.store import bm25_tokens, write_atomic
 
 WORD = re.compile(r"[a-z][a-z'-]*[a-z]")
 MATCH_FLOOR = 0.6  # least cosine between two words that counts as a partial match
-CONTEXT_WEIGHT = 0.3
-MAX_ASKED_WORDS = 10_000  # question words outside the corpus kept embedded  # a follow-up's words from the conversation count for less than its own
+# a follow-up's own words pick the sentence; the conversation's words, however many, only add
+# this share (it locates the topic: retrieval and the meaning score already lean on it)
+CONTEXT_SHARE = 0.3
+MAX_ASKED_WORDS = 10_000  # question words outside the corpus kept embedded
 Embed = Callable[[list[str]], list[list[float]]]
 
 
@@ -138,6 +140,7 @@ class QuestionWords:
         idf: Callable[[str], float],
         vectors: WordVectors,
         embed: Embed,
+        soft: bool = True,
     ) -> None:
         own_words = words_of(own)
         context_words = [w for w in words_of(context) if w not in own_words]
@@ -149,16 +152,33 @@ class QuestionWords:
             if s
         ]
         weights: dict[str, float] = {}
+        context_words: set[str] = set()
         self.stem: dict[str, str] = {}
         for word, stem, is_own in kept:
             if stem in self.stem.values():
                 continue  # "request" and "requested" are one term
-            weights[word] = idf(stem) * (1.0 if is_own else CONTEXT_WEIGHT)
+            weights[word] = idf(stem)
             self.stem[word] = stem
-        total = sum(weights.values()) or 1.0
-        self.share = {w: weight / total for w, weight in weights.items()}
+            if not is_own:
+                context_words.add(word)
+        own_total = sum(v for w, v in weights.items() if w not in context_words)
+        context_total = sum(v for w, v in weights.items() if w in context_words)
+        if own_total and context_total:
+            self.share = {
+                w: (
+                    CONTEXT_SHARE / context_total
+                    if w in context_words
+                    else (1 - CONTEXT_SHARE) / own_total
+                )
+                * v
+                for w, v in weights.items()
+            }
+        else:
+            total = own_total + context_total or 1.0
+            self.share = {w: v / total for w, v in weights.items()}
         self.words = list(self.share)
         self.vectors = vectors
+        self.soft = soft
         self.similar = (
             vectors.vectors_for(self.words, embed) @ vectors.matrix.T
             if self.words and len(vectors.words)
@@ -177,7 +197,7 @@ class QuestionWords:
         for row, word in enumerate(self.words):
             if self.stem[word] in stems:
                 out[word] = self.share[word]
-            elif columns:
+            elif columns and self.soft:
                 best = float(self.similar[row, columns].max())
                 if best > MATCH_FLOOR:
                     out[word] = self.share[word] * (best - MATCH_FLOOR) / (1 - MATCH_FLOOR)

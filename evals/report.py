@@ -76,6 +76,10 @@ def markdown(report: dict[str, Any], failures: list[dict[str, Any]]) -> str:
             f"| {group} | " + " | ".join(_fmt(values.get(c, float("nan"))) for c in columns) + " |"
         )
     lines += ["", f"## Failures ({first}: {len(failures)})", ""]
+    if report.get("blind"):
+        lines.append("A blind set: only the ids that fail and why, never the cases themselves.\n")
+        lines += [f"- {f['id']} ({f['type']}): {f['problem']}" for f in failures]
+        return "\n".join(lines)
     for failure in failures:
         lines += [
             f"### {failure['id']} ({failure['type']}): {failure['problem']}",
@@ -161,6 +165,11 @@ def html_report(
         )
     cards = []
     for f in failures:
+        if report.get("blind"):
+            cards.append(
+                f"<p>{html.escape(f['id'])} ({html.escape(f['type'])}): {html.escape(f['problem'])}</p>"
+            )
+            continue
         cites = "".join(
             f"<li>[{c['n']}] <b>{html.escape(c['title'])}</b> — {html.escape(c['section'] or '')}<br><q>{html.escape(c['quote'])}</q></li>"
             for c in f["citations"]

@@ -18,9 +18,11 @@ from evals.metrics import GATED, aggregate, breakdown, case_metrics, tolerance
 from evals.report import SHOWN, html_report, markdown
 from evals.sets import EvalCase, EvalSetError, load_set
 
-FLOORS = {"hit@5": 0.95, "citation_support": 0.90, "all_facts": 0.85, "refusal_recall": 0.90}
-CEILINGS = {"false_refusal": 0.05}
+FLOORS = {"hit@5": 0.95, "citation_support": 0.90, "all_facts": 0.85, "refusal_recall": 0.95}
+CEILINGS = {"false_refusal": 0.03}
 ENGINES = ("extractive", "llamaindex-default", "llm")
+SETS_DIR = Path("evals/sets")
+DEFAULT_SETS = ("core", "dev", "test")
 
 
 def _similarity(embedder: Any, answer: str, reference: str) -> float | None:
@@ -146,6 +148,23 @@ def baseline_of(overall: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def set_name(set_paths: list[Path]) -> str:
+    """The key of a run's baseline: the set's file name without .jsonl (joined with '+')."""
+    return "+".join(path.stem for path in set_paths)
+
+
+def is_blind(path: Path) -> bool:
+    """The test set is blind: nobody reads its cases while changing the engine."""
+    return path.stem == "test"
+
+
+def load_baselines(path: Path) -> dict[str, Any]:
+    """The baseline file: one entry per eval set, by set name."""
+    if not path.is_file():
+        return {}
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
 def run(
     set_paths: list[Path],
     out: Path,
@@ -156,8 +175,14 @@ def run(
     assistant: Any = None,
     judge: Judge | None = None,
 ) -> tuple[dict[str, Any], list[str]]:
-    """Run the sets through the engines; write results.jsonl, report.json/.md/.html to `out`."""
+    """Run the sets through the engines; write results.jsonl, report.json/.md/.html to `out`.
+
+    The baseline is the entry named after the sets (`set_name`) in the baseline file. A blind
+    set's outputs hold aggregates and the ids that fail, never a question or an answer.
+    """
     cases = [case for path in set_paths for case in load_set(path)]
+    key = set_name(set_paths)
+    hidden = any(is_blind(path) for path in set_paths)
     if assistant is None:
         from assistant.service import Assistant
 
@@ -167,6 +192,7 @@ def run(
     report: dict[str, Any] = {
         "sets": [str(p) for p in set_paths],
         "cases": len(cases),
+        "blind": hidden,
         "engines": {},
     }
     all_rows = []
@@ -186,25 +212,22 @@ def run(
         all_rows.extend(rows)
     first_rows = [r for r in all_rows if r["engine"] == engines[0]]
     overall = report["engines"][engines[0]]["overall"]
-    baseline = None
-    if baseline_path and baseline_path.is_file():
-        baseline = json.loads(baseline_path.read_text(encoding="utf-8"))
+    baseline = load_baselines(baseline_path).get(key) if baseline_path else None
     problems, pending = check(overall, baseline)
     report["check"] = {
         "engine": engines[0],
         "problems": problems,
         "pending": pending,
-        "baseline": str(baseline_path or ""),
+        "baseline": f"{baseline_path or ''} [{key}]",
     }
     failures = [f for r in first_rows if (f := _failure(r["case"], r["metrics"], r["answer"]))]
+    if hidden:
+        failures = [{key: f[key] for key in ("id", "type", "problem")} for f in failures]
+    report["check"]["failing"] = [f["id"] for f in failures]
     with (out / "results.jsonl").open("w", encoding="utf-8") as handle:
         for row in all_rows:
-            record = {
-                "id": row["id"],
-                "engine": row["engine"],
-                **row["answer"],
-                "metrics": row["metrics"],
-            }
+            answer = {"refused": row["answer"].get("refused")} if hidden else row["answer"]
+            record = {"id": row["id"], "engine": row["engine"], **answer, "metrics": row["metrics"]}
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
     (out / "report.json").write_text(
         json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8"
@@ -226,6 +249,9 @@ def summary(report: dict[str, Any], problems: list[str]) -> str:
             cells.append(f"{value:>20.1f}" if key.startswith("latency") else f"{value:>20.3f}")
         lines.append(f"{key:<20}" + "".join(cells))
     lines.append("Gate: " + ("PASS" if not problems else "FAIL\n  " + "\n  ".join(problems)))
+    if report.get("blind"):
+        failing = report.get("check", {}).get("failing", [])
+        lines.append(f"Failing ids ({len(failing)}): {' '.join(failing) or 'none'}")
     pending = report.get("check", {}).get("pending", [])
     if pending:
         lines.append("Floors not reached yet (held once reached):\n  " + "\n  ".join(pending))
@@ -233,24 +259,42 @@ def summary(report: dict[str, Any], problems: list[str]) -> str:
 
 
 def run_cli(args: argparse.Namespace, settings: Settings) -> int:
-    sets = args.sets or [Path("evals/sets/core.jsonl")]
+    """Evaluate each set on its own (reports in `out/<set>/`), each against its own baseline."""
+    sets = args.sets or [SETS_DIR / f"{name}.jsonl" for name in DEFAULT_SETS]
     engines = [e.strip() for e in args.engine.split(",") if e.strip()]
     unknown = [e for e in engines if e not in ENGINES]
     if unknown:
         print(f"error: unknown engine(s) {', '.join(unknown)}; choose from {', '.join(ENGINES)}")
         return 2
+    failed = False
     try:
+        for path in sets:
+            load_set(path)  # a malformed set stops the run before any case is answered
         judge = Judge.from_settings(settings) if args.judge else None
-        report, problems = run(sets, args.out, engines, settings, args.baseline, judge=judge)
+        from assistant.service import Assistant
+
+        assistant = Assistant.open(settings)
+        for path in sets:
+            out = args.out / path.stem
+            report, problems = run(
+                [path], out, engines, settings, args.baseline, assistant=assistant, judge=judge
+            )
+            print(f"\n== {path} ({report['cases']} cases{', blind' if report['blind'] else ''})")
+            print(summary(report, problems))
+            print(f"Reports: {out}/report.md, report.html, report.json, results.jsonl")
+            failed = failed or bool(problems)
+            if args.write_baseline:
+                baselines = load_baselines(args.baseline)
+                baselines[set_name([path])] = baseline_of(report["engines"][engines[0]]["overall"])
+                args.baseline.write_text(json.dumps(baselines, indent=2) + "\n", encoding="utf-8")
+                print(f"Baseline for {set_name([path])} written to {args.baseline}")
+        if getattr(args, "ablate", False):
+            from evals.ablation import COMPONENTS, ablate, markdown
+
+            table = markdown(ablate(assistant, sets, list(COMPONENTS)))
+            (args.out / "ablation.md").write_text(table, encoding="utf-8")
+            print(f"\n{table}\nAblation table: {args.out}/ablation.md")
     except (EvalSetError, LLMConfigError) as err:
         print(f"error: {err}")
         return 2
-    print(summary(report, problems))
-    print(f"Reports: {args.out}/report.md, report.html, report.json, results.jsonl")
-    if args.write_baseline:
-        overall = report["engines"][engines[0]]["overall"]
-        args.baseline.write_text(
-            json.dumps(baseline_of(overall), indent=2) + "\n", encoding="utf-8"
-        )
-        print(f"Baseline written to {args.baseline}")
-    return 1 if args.check and problems else 0
+    return 1 if args.check and failed else 0

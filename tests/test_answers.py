@@ -57,9 +57,19 @@ def test_every_quote_is_the_cleaned_document_text_at_its_offsets(assistant):
 def test_refuses_what_the_documents_do_not_answer(assistant, question):
     answer = assistant.ask(question)
     assert answer.refused
-    assert answer.answer == REFUSAL
+    assert answer.answer.startswith(REFUSAL)
     assert answer.citations == []
     assert answer.retrieved  # the nearest passages are still offered as related
+
+
+def test_a_near_miss_about_a_place_the_documents_never_name_is_refused_saying_so(assistant):
+    """Close to the corpus in every word but one: the corpus has smuggling sentences, not German
+    law. Asked of the Protocol instead, the same question is answered."""
+    answer = assistant.ask("What prison sentence do smugglers face under German law?")
+    assert answer.refused and "They never mention German." in answer.answer
+    assert answer.retrieved and not answer.citations
+    answered = assistant.ask("What penalties do smugglers face under the Smuggling Protocol?")
+    assert not answered.refused and answered.citations
 
 
 def test_filters_restrict_retrieval(assistant):

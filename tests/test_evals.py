@@ -12,7 +12,8 @@ from evals.runner import baseline_of, check, run
 from evals.sets import EvalSetError, load_set
 
 ROOT = Path(__file__).resolve().parent.parent
-CORE = ROOT / "evals" / "sets" / "core.jsonl"
+SETS = ROOT / "evals" / "sets"
+CORE = SETS / "core.jsonl"
 
 
 def _write(tmp_path: Path, lines: list[str]) -> Path:
@@ -90,10 +91,24 @@ def test_gate_fails_on_regression_and_on_a_reached_floor_but_only_reports_pendin
     assert any("all_facts" in p and "baseline" in p for p in problems)
 
 
-def test_core_set_passes_the_gate_and_writes_reports(assistant, corpus_settings, tmp_path):
-    """The CI quality gate: the committed baseline must hold on the core set."""
+def test_dev_and_test_sets_are_new_user_phrased_cases_of_every_kind():
+    """Issue 13's blind sets: at least 150 new cases, written from users' side."""
+    cases = load_set(SETS / "dev.jsonl") + load_set(SETS / "test.jsonl")
+    core_questions = {c.question for c in load_set(CORE)}
+    assert len(cases) >= 150 and not core_questions & {c.question for c in cases}
+    assert sum(not c.answerable for c in cases) >= 50
+    assert sum(c.type == "followup" and bool(c.history) for c in cases) >= 20
+    assert sum(c.type in ("comparison", "multi_doc") for c in cases) >= 20
+    assert sum(c.type == "briefing" for c in cases) >= 15
+    assert all(c.evidence and c.key_facts for c in cases if c.answerable)
+
+
+@pytest.mark.parametrize("name", ["core", "dev", "test"])
+def test_each_set_passes_its_gate_and_writes_reports(name, assistant, corpus_settings, tmp_path):
+    """The CI quality gate: each set's committed baseline (evals/baseline.json) must hold."""
+    path = SETS / f"{name}.jsonl"
     report, problems = run(
-        [CORE],
+        [path],
         tmp_path,
         ["extractive"],
         corpus_settings,
@@ -102,14 +117,41 @@ def test_core_set_passes_the_gate_and_writes_reports(assistant, corpus_settings,
         assistant=assistant,
     )
     overall = report["engines"]["extractive"]["overall"]
-    print(
-        json.dumps({k: round(v, 3) for k, v in overall.items() if isinstance(v, float)}, indent=1)
-    )
+    print(name, json.dumps({k: round(v, 3) for k, v in overall.items() if isinstance(v, float)}))
+    print("pending:", report["check"]["pending"])
     assert problems == [], problems
     assert len((tmp_path / "results.jsonl").read_text().splitlines()) == overall["cases"]
     markdown = (tmp_path / "report.md").read_text()
     assert "## Overall" in markdown and "## Failures" in markdown and "type:followup" in markdown
     assert "<svg" in (tmp_path / "report.html").read_text()
+    written = "".join(p.read_text() for p in tmp_path.iterdir())
+    leaked = [
+        c.id
+        for c in load_set(path)
+        if c.question in written or (c.reference and c.reference in written)
+    ]
+    if name == "test":  # blind: aggregates and failing ids only
+        assert report["blind"] and leaked == []
+        assert all(i in markdown for i in report["check"]["failing"])
+    else:
+        assert not report["blind"] and leaked
+
+
+def test_a_set_is_held_to_its_own_baseline_entry(assistant, corpus_settings, tmp_path):
+    """A set named dev is checked against the "dev" entry, not another set's."""
+    lines = (SETS / "dev.jsonl").read_text(encoding="utf-8").splitlines()[:6]
+    small = tmp_path / "dev.jsonl"
+    small.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    unreachable = {"metrics": {"all_facts": 1.01}, "tolerances": {"all_facts": 0.0}}
+    baselines = tmp_path / "baseline.json"
+    baselines.write_text(
+        json.dumps({"core": {"metrics": {}}, "dev": unreachable}), encoding="utf-8"
+    )
+    report, problems = run(
+        [small], tmp_path / "out", ["extractive"], corpus_settings, baselines, False, assistant
+    )
+    assert any("all_facts" in p and "baseline 1.010" in p for p in problems), problems
+    assert report["check"]["baseline"].endswith("[dev]")
 
 
 def test_llamaindex_default_engine_answers_in_the_contract(

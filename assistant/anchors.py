@@ -1,0 +1,101 @@
+"""Named things a question pins down, and whether an answer's evidence holds them.
+
+Similarity cannot refuse "what is the maximum sentence under Italian law?" when the corpus talks
+about smuggling sentences: the sentences are close, the thing asked about is not there. So the
+names (Germany, the UK, Dhaka), acronyms and years a question is about must each appear in what
+would be quoted (or in the cited documents' titles, sections and dates); when one is missing the
+documents do not answer this question, however close they are.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from ingest.store import content_terms
+
+# a capitalised word or an acronym (GLO.ACT, IOM, EU), a year, or an article number
+_NAME = re.compile(r"\b[A-Z][\w.'’-]*[\w]|\b[A-Z]\b")
+_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+_STARTS = re.compile(r"(^|[.!?:;\"“(]\s*|\n)$")
+# capitalised for grammar or politeness, not names of things the documents must mention
+_NOT_NAMES = {
+    "I",
+    "I'm",
+    "I’m",
+    "OK",
+    "Ok",
+    "Hi",
+    "Hey",
+    "Please",
+    "Thanks",
+    "Q",
+    "A",
+    # months: a question's year is checked against the documents' dates, its month is not
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+}
+
+
+def anchors(question: str) -> list[str]:
+    """The names, acronyms and years in a question, in order (sentence-initial words left out)."""
+    found: list[str] = []
+    for match in _NAME.finditer(question):
+        word = re.sub(r"['’]s$", "", match.group(0)).rstrip(".'’")
+        if word in _NOT_NAMES or _STARTS.search(question[: match.start()]):
+            continue
+        if not content_terms(word):
+            continue  # a stop word in capitals for emphasis: "can THEY be charged"
+        found.append(word)
+    found += _YEAR.findall(question)
+    return list(dict.fromkeys(found))
+
+
+def _initials(text: str) -> set[str]:
+    """Acronyms spelled by runs of capitalised words: "European Union" gives EU."""
+    words = re.findall(r"[A-Za-z][\w-]*", text)
+    out = set()
+    for start in range(len(words)):
+        letters = ""
+        for word in words[start : start + 6]:
+            if not word[0].isupper():
+                if word.lower() in ("of", "the", "and", "for", "on", "against"):
+                    continue
+                break
+            letters += word[0]
+            out.add(letters)
+    return out
+
+
+def unknown(question_anchors: Iterable[str], vocabulary: set[str], acronyms: set[str]) -> list[str]:
+    """The anchors the corpus never mentions: not by stem ("Italian" is not "Italy"), not as
+    digits, not as an acronym of capitalised words ("EU" for "European Union")."""
+    out = []
+    for anchor in question_anchors:
+        if anchor.isdigit():
+            known = anchor in vocabulary
+        else:
+            stems = content_terms(anchor)
+            known = bool(stems) and stems <= vocabulary
+            known = known or (anchor.isupper() and anchor.replace(".", "") in acronyms)
+        if not known:
+            out.append(anchor)
+    return out
+
+
+def acronyms_of(texts: Iterable[str]) -> set[str]:
+    """Every acronym the texts spell with runs of capitalised words."""
+    out: set[str] = set()
+    for text in texts:
+        out |= _initials(text)
+    return out

@@ -1,0 +1,88 @@
+"""`palermo eval --ablate`: what each component of the engine is worth, set by set.
+
+Every component named here can be switched off through `Settings.ablate`; the table shows each
+set's figures with the whole engine and with one component off. A component whose removal does
+not lower the test set's figures does not earn its place (evals/README.md).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from evals.engines import PalermoEngine
+from evals.metrics import aggregate
+from evals.runner import evaluate
+from evals.sets import load_set
+
+# component -> what it does (one line each; the code that honours it names it the same way)
+COMPONENTS = {
+    "strangers": "refuse when the question names something the corpus never mentions",
+    "threshold": "refuse when the best sentence scores below refusal_threshold",
+    "figure_refusal": "refuse a figure question whose best sentence has no such figure",
+    "date_refusal": "refuse an on-what-date question whose best sentence has no date",
+    "year_refusal": "refuse when a year in the question is in no cited passage",
+    "condense": "expand a follow-up with the previous turn before retrieval",
+    "follow_on": "a follow-up prefers what was not said yet",
+    "named_search": "search a document the question names first",
+    "seats": "each ranking's best passages keep a place near the top",
+    "definition_terms": "a definition question also looks for 'shall mean' in BM25",
+    "bm25": "BM25 ranking in the fusion",
+    "dense": "whole-passage embedding ranking in the fusion",
+    "sentences": "sentence embedding ranking in the fusion",
+    "meaning": "a sentence's cosine to the question in its score",
+    "words": "the share of the question's words a sentence holds, in its score",
+    "soft_words": "words of like meaning count in part ('boat' for 'vessel')",
+    "passage_prior": "sentences of better-ranked passages score a little higher",
+    "definition_nudge": "a definition question prefers sentences that define",
+    "list_nudge": "a list question prefers sentences that enumerate",
+    "may_nudge": "a 'can they' question prefers what parties 'may' do",
+    "shall_nudge": "a 'must they' question prefers what parties 'shall' do",
+    "year_nudge": "a year in the question prefers passages of that year",
+    "kind_tests": "a figure/date/person/body question prefers sentences of that kind",
+    "comparison_picks": "a question naming two documents quotes each",
+    "complementary": "a weaker sentence is quoted when it covers other question words",
+    "gap_fill": "quote the few sentences between two chosen ones",
+    "sequels": "quote the next sentence when it goes on about the same thing",
+}
+SHOWN = ("all_facts", "citation_support", "hit@5", "refusal_recall", "false_refusal")
+
+
+def ablate(assistant: Any, set_paths: list[Path], components: list[str]) -> dict[str, Any]:
+    """{set: {"all": figures, component: figures with it off}} for the default engine."""
+    base = assistant.settings
+    table: dict[str, dict[str, dict[str, float]]] = {p.stem: {} for p in set_paths}
+    cases = {p.stem: load_set(p) for p in set_paths}
+    try:
+        for off in ["", *components]:
+            assistant.settings = base.model_copy(update={"ablate": [off] if off else []})
+            for name, members in cases.items():
+                rows = evaluate(members, PalermoEngine(assistant), assistant.embedder, False)
+                overall = aggregate([(r["case"], r["metrics"]) for r in rows])
+                table[name][off or "all"] = {m: overall.get(m, float("nan")) for m in SHOWN}
+    finally:
+        assistant.settings = base
+    return table
+
+
+def markdown(table: dict[str, Any]) -> str:
+    """One row per component: each set's all-facts, evidence cited, refusals with it off."""
+    sets = list(table)
+    head = " | ".join(f"{s} facts | {s} cited | {s} refused | {s} false ref." for s in sets)
+    lines = [
+        "# Ablation: each component switched off in turn",
+        "",
+        "| component | " + head + " | what it does |",
+        "|---|" + "---|" * (4 * len(sets) + 1),
+    ]
+    for component in table[sets[0]]:
+        cells = []
+        for s in sets:
+            row, full = table[s][component], table[s]["all"]
+            for metric in ("all_facts", "citation_support", "refusal_recall", "false_refusal"):
+                value = row[metric]
+                delta = "" if component == "all" else f" ({value - full[metric]:+.3f})"
+                cells.append(f"{value:.3f}{delta}")
+        what = COMPONENTS.get(component, "the whole engine")
+        lines.append(f"| {component} | " + " | ".join(cells) + f" | {what} |")
+    return "\n".join(lines) + "\n"
