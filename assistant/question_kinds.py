@@ -1,5 +1,5 @@
-"""What kind of answer a question asks for (a figure, an amount, a date, a person, a definition,
-a list), and whether a sentence is of that kind.
+"""What kind of answer a question asks for (a figure, an amount, a date, a person, a body, an
+overview), and whether a sentence is of that kind.
 
 The extractive engine uses these to prefer sentences that can answer that kind of question and to
 refuse when the best sentence cannot ("how many" with no count of the thing asked about).
@@ -47,15 +47,6 @@ ASKS_FOR_DATE = re.compile(r"\b(when|what (year|date|month|period)|since when|ho
 ASKS_FOR_PERSON = re.compile(r"^\W*(who|whom|which (official|person|speaker))\b", re.I)
 ASKS_FOR_BODY = re.compile(
     r"\b(which|what) (agenc|organi[sz]ation|bod(y|ies)|partner|institution|entit)", re.I
-)
-ASKS_FOR_DEFINITION = re.compile(
-    r"\b(defin\w*|meaning of|what does .+ mean|what is meant by|what counts as)\b", re.I
-)
-ASKS_FOR_LIST = re.compile(
-    r"\b(which (countries|organi[sz]ations|agencies|states|members|issues|topics|areas)|"
-    r"what (are|were) the|what \w+ (does|do|did|should) .* (include|cover)|make up|list|"
-    r"areas|pillars|purposes|topics|priorities|measures)\b",
-    re.I,
 )
 # a request for an overview wants more than the one best sentence: a briefing, key points
 ASKS_FOR_OVERVIEW = re.compile(

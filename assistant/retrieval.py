@@ -18,7 +18,6 @@ from typing import Any
 import numpy as np
 
 from assistant.anchors import acronyms_of, unknown
-from assistant.question_kinds import ASKS_FOR_DEFINITION
 from assistant.records import Filters, Passage
 from ingest.store import Store, bm25_tokens, content_terms
 
@@ -266,9 +265,15 @@ def lexical_search(
     return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
 
 
+_ASKS_FOR_DEFINITION = re.compile(
+    r"\b(defin\w*|meaning of|what does .+ mean|what is meant by|what counts as)\b", re.I
+)
+
+
 def lexical_query(query: str) -> str:
-    """The words BM25 looks for: a definition question also looks for how texts define terms."""
-    if ASKS_FOR_DEFINITION.search(query):
+    """The words BM25 looks for: a definition question also looks for how texts define terms
+    (instruments define in "Use of terms" articles: "... shall mean ...")."""
+    if _ASKS_FOR_DEFINITION.search(query):
         return f"{query} shall mean use of terms"
     return query
 

@@ -208,3 +208,28 @@ def test_example_question_and_corpus_page(app_url, browser):
     assert page.is_visible("#upload-files") and page.is_visible("#remove")
     page.screenshot(path=str(SHOTS / "06-corpus-1366.png"), full_page=True)
     page.close()
+
+
+def test_lay_questions_a_briefing_request_and_a_near_miss_in_a_real_browser(app_url, browser):
+    """Questions as a policymaker types them: a briefing request in plain words is answered from
+    the documents with citations; a near miss about a law the documents never cover is refused,
+    saying why, with the nearest passages marked as not answering."""
+    page = browser.new_page()
+    page.goto(app_url)
+    page.wait_for_selector("#question textarea")
+
+    brief = ask(
+        page, "need a quick summary of GLO.ACT for a briefing note - who runs it and where?", 0
+    )
+    assert "[1]" in brief and "do not answer" not in brief
+    assert "European Union" in brief and "UNODC" in brief
+    page.wait_for_selector("#sources .source mark")
+
+    near_miss = ask(page, "What prison sentence do smugglers get under German law?", 1)
+    assert "do not answer" in near_miss and "never mention German" in near_miss
+    page.wait_for_function(
+        "() => document.querySelector('#sources').innerText.includes('Related — does not answer')"
+    )
+    assert not page.query_selector_all("#sources .source:not(.related)")
+    page.screenshot(path=str(SHOTS / "07-lay-questions-1366.png"), full_page=True)
+    page.close()
