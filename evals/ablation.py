@@ -10,9 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from evals.answering import evaluate
 from evals.engines import PalermoEngine
 from evals.metrics import aggregate
-from evals.runner import evaluate
 from evals.sets import load_set
 
 # component -> what it does (one line each; the code that honours it names it the same way)

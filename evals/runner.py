@@ -8,13 +8,12 @@ import math
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from assistant.llm import LLMConfigError
 from assistant.settings import Settings
+from evals.answering import evaluate
 from evals.engines import Engine, LlamaIndexDefaultEngine, PalermoEngine
 from evals.judge import Judge
-from evals.metrics import GATED, aggregate, breakdown, case_metrics, tolerance
+from evals.metrics import GATED, aggregate, breakdown, tolerance
 from evals.report import SHOWN, html_report, markdown
 from evals.sets import EvalCase, EvalSetError, load_set
 
@@ -23,13 +22,6 @@ CEILINGS = {"false_refusal": 0.03}
 ENGINES = ("extractive", "llamaindex-default", "llm")
 SETS_DIR = Path("evals/sets")
 DEFAULT_SETS = ("core", "dev", "test")
-
-
-def _similarity(embedder: Any, answer: str, reference: str) -> float | None:
-    if not reference or not answer:
-        return None
-    a, b = (np.asarray(v) for v in embedder.get_text_embedding_batch([answer, reference]))
-    return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
 
 
 def _failure(
@@ -68,35 +60,6 @@ def _failure(
             for c in answer.get("citations", [])
         ],
     }
-
-
-def evaluate(
-    cases: list[EvalCase],
-    engine: Engine,
-    embedder: Any,
-    progress: bool = True,
-    judge: Judge | None = None,
-) -> list[dict[str, Any]]:
-    """Answer every case and compute its metrics (and the judge's, when there is one)."""
-    from tqdm import tqdm
-
-    rows = []
-    for case in tqdm(cases, desc=f"Evaluating {engine.name}", unit="case", disable=not progress):
-        answer = engine.answer(case)
-        text = "" if answer.get("refused") else answer.get("answer", "")
-        metrics = case_metrics(case, answer, _similarity(embedder, text, case.reference))
-        if judge is not None:
-            metrics.update(judge.metrics(case, answer))
-        rows.append(
-            {
-                "id": case.id,
-                "engine": engine.name,
-                "case": case,
-                "answer": answer,
-                "metrics": metrics,
-            }
-        )
-    return rows
 
 
 def check(overall: dict[str, Any], baseline: dict[str, Any] | None) -> tuple[list[str], list[str]]:

@@ -188,10 +188,10 @@ def _judge_llm(reply: str):
 
 
 def test_the_optional_judge_adds_faithfulness_and_correctness(assistant, tmp_path):
+    from evals.answering import evaluate
     from evals.engines import PalermoEngine
     from evals.judge import Judge
     from evals.metrics import aggregate
-    from evals.runner import evaluate
 
     cases = [c for c in load_set(CORE) if c.id in ("c001", "c072", "c123")]
     rows = evaluate(
@@ -231,3 +231,23 @@ def test_judge_without_an_llm_is_a_clear_usage_error(corpus_settings, monkeypatc
     )
     assert run_cli(args, corpus_settings) == 2
     assert "--judge needs an LLM" in capsys.readouterr().out
+
+
+def test_ablation_switches_one_component_off_at_a_time(assistant, tmp_path):
+    from evals.ablation import ablate, markdown
+
+    cases = [
+        {"id": "n1", "question": "What prison sentence do smugglers face under German law?"},
+        {"id": "n2", "question": "What is the population of Freedonia?"},
+    ]
+    path = tmp_path / "near.jsonl"
+    path.write_text(
+        "".join(json.dumps({**c, "answerable": False}) + "\n" for c in cases), encoding="utf-8"
+    )
+    before = assistant.settings
+    table = ablate(assistant, [path], ["strangers", "threshold"])
+    assert assistant.settings is before  # the shared assistant is left as it was
+    assert table["near"]["all"]["refusal_recall"] == 1.0
+    assert set(table["near"]) == {"all", "strangers", "threshold"}
+    text = markdown(table)
+    assert "| strangers |" in text and "never mentions" in text

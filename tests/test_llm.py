@@ -360,7 +360,7 @@ def test_broken_streams_fall_back(assistant, body: bytes, reason: str) -> None:
 
 
 def test_eval_engine_plumbing(assistant, server_engine) -> None:
-    from evals.runner import evaluate
+    from evals.answering import evaluate
     from evals.sets import load_set
 
     cases = load_set(Path(__file__).resolve().parent.parent / "evals" / "sets" / "core.jsonl")
@@ -379,9 +379,9 @@ def test_a_real_model_judges_answers_through_llama_index_evaluators(
     """Gemma 270M is no reliable judge; this checks that its verdicts, or its failures to give
     one, reach the metrics through llama-index's evaluators without breaking the run."""
     from assistant.llm import build_llm
+    from evals.answering import evaluate
     from evals.engines import PalermoEngine
     from evals.judge import Judge
-    from evals.runner import evaluate
     from evals.sets import load_set
 
     cases = load_set(Path(__file__).resolve().parent.parent / "evals" / "sets" / "core.jsonl")
