@@ -1,25 +1,26 @@
-"""Named things a question pins down, and whether an answer's evidence holds them.
+"""Named things a question pins down, and whether the corpus ever mentions them.
 
 Similarity cannot refuse "what is the maximum sentence under Italian law?" when the corpus talks
-about smuggling sentences: the sentences are close, the thing asked about is not there. So the
-names (Germany, the UK, Dhaka), acronyms and years a question is about must each appear in what
-would be quoted (or in the cited documents' titles, sections and dates); when one is missing the
-documents do not answer this question, however close they are.
+about smuggling sentences: the sentences are close, the thing asked about is not there. So a
+question naming something (Germany, the UK, Dhaka, a year) that no text, title or heading of the
+corpus mentions is not answered by it, however close its passages are.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
+from assistant.question_kinds import MONTHS, years_in
 from ingest.store import content_terms
 
-# a capitalised word or an acronym (GLO.ACT, IOM, EU), a year, or an article number
+# a capitalised word or an acronym (GLO.ACT, IOM, EU); years are found by years_in
 _NAME = re.compile(r"\b[A-Z][\w.'’-]*[\w]|\b[A-Z]\b")
-_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 _STARTS = re.compile(r"(^|[.!?:;\"“(]\s*|\n)$")
-# capitalised for grammar or politeness, not names of things the documents must mention
+# capitalised for grammar or politeness, not names of things the documents must mention; and
+# months: a question's year is checked, its month is not
 _NOT_NAMES = {
+    *MONTHS.split("|"),
     "I",
     "I'm",
     "I’m",
@@ -31,19 +32,6 @@ _NOT_NAMES = {
     "Thanks",
     "Q",
     "A",
-    # months: a question's year is checked against the documents' dates, its month is not
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
 }
 
 
@@ -57,7 +45,7 @@ def anchors(question: str) -> list[str]:
         if not content_terms(word):
             continue  # a stop word in capitals for emphasis: "can THEY be charged"
         found.append(word)
-    found += _YEAR.findall(question)
+    found += years_in(question)
     return list(dict.fromkeys(found))
 
 
@@ -77,9 +65,12 @@ def _initials(text: str) -> set[str]:
     return out
 
 
-def unknown(question_anchors: Iterable[str], vocabulary: set[str], acronyms: set[str]) -> list[str]:
+def unknown(
+    question_anchors: Iterable[str], vocabulary: set[str], acronyms: Callable[[], set[str]]
+) -> list[str]:
     """The anchors the corpus never mentions: not by stem ("Italian" is not "Italy"), not as
-    digits, not as an acronym of capitalised words ("EU" for "European Union")."""
+    digits, not as an acronym of capitalised words ("EU" for "European Union"; `acronyms` is
+    asked only for an acronym the vocabulary lacks)."""
     out = []
     for anchor in question_anchors:
         if anchor.isdigit():
@@ -87,7 +78,7 @@ def unknown(question_anchors: Iterable[str], vocabulary: set[str], acronyms: set
         else:
             stems = content_terms(anchor)
             known = bool(stems) and stems <= vocabulary
-            known = known or (anchor.isupper() and anchor.replace(".", "") in acronyms)
+            known = known or (anchor.isupper() and anchor.replace(".", "") in acronyms())
         if not known:
             out.append(anchor)
     return out

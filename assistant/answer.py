@@ -175,7 +175,7 @@ class Question:
     context_vector: np.ndarray | None = None
     said: str = ""
     named: list[str] = field(default_factory=list)  # documents the question names
-    strangers: list[str] = field(default_factory=list)  # names it uses the corpus never does
+    strangers: list[str] = field(default_factory=list)  # names in it the corpus never mentions
     off: frozenset[str] = frozenset()  # engine components switched off (ablations only)
 
     def meaning(self, embedding: np.ndarray) -> float:
@@ -287,10 +287,8 @@ def select(
         return []
     best = ranked[0]
     picks = [best]
-    if (
-        len(named) > 1 and "comparison_picks" not in off
-    ):  # a comparison: the best sentence of each document it names
-        for doc_id in named:
+    if len(named) > 1 and "comparison_picks" not in off:
+        for doc_id in named:  # a comparison: the best sentence of each document it names
             own = next((c for c in ranked if c.passage.doc_id == doc_id), None)
             if own and own not in picks and own.score >= best.score * 0.5:
                 picks.append(own)
@@ -407,7 +405,7 @@ def refuses(
     """
     if not chosen or (support(chosen) < threshold and "threshold" not in question.off):
         return True
-    if question.strangers and "strangers" not in question.off:
+    if question.strangers:
         return True  # it asks about something the documents never mention
     text, off = question.text, question.off
     best = max(chosen, key=lambda c: c.score)
@@ -516,7 +514,7 @@ def answer_from(
     )
     if refuses(question, chosen, threshold, similarity):
         text = REFUSAL
-        if question.strangers and "strangers" not in question.off:
+        if question.strangers:
             text += f" They never mention {', '.join(question.strangers)}."
         return Drafted(text, [], True, support(chosen), shown)
     text, citations = compose(chosen)

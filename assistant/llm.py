@@ -107,18 +107,25 @@ def _openai_compatible(settings: LLMSettings) -> Any:
             f"PALERMO_LLM_BASE_URL must be an http(s) URL, not {settings.base_url!r}"
         )
     return OpenAILike(
+        **chat_options(settings),
         model=settings.model,
         api_base=settings.base_url.rstrip("/"),
         api_key=settings.api_key.get_secret_value() or NO_KEY,
-        is_chat_model=True,
-        is_function_calling_model=False,
-        context_window=settings.context_window,
-        max_tokens=settings.max_tokens,
-        temperature=settings.temperature,
-        timeout=settings.timeout,
         max_retries=settings.retries,
         reuse_client=True,
     )
+
+
+def chat_options(settings: LLMSettings) -> dict[str, Any]:
+    """What every OpenAI-compatible chat model here is built with, from the settings."""
+    return {
+        "is_chat_model": True,
+        "is_function_calling_model": False,
+        "context_window": settings.context_window,
+        "max_tokens": settings.max_tokens,
+        "temperature": settings.temperature,
+        "timeout": settings.timeout,
+    }
 
 
 def _llama_cpp(settings: LLMSettings) -> Any:

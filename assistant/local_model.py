@@ -227,6 +227,8 @@ def local_server_llm(settings: Any) -> Any:
     from llama_index.llms.openai_like import OpenAILike
     from pydantic import PrivateAttr
 
+    from assistant.llm import NO_KEY, chat_options
+
     path = Path(settings.model_path).expanduser()
     chat_format = chat_format_for(path, settings.chat_format)
     server = LocalModelServer(path, settings.context_window, settings.threads, chat_format)
@@ -275,15 +277,10 @@ def local_server_llm(settings: Any) -> Any:
             return gen()
 
     llm = LocalGGUF(
+        **chat_options(settings),
         model="local",
         api_base="http://127.0.0.1:9/v1",  # replaced by the server's address at first use
-        api_key="sk-no-key-needed",
-        is_chat_model=True,
-        is_function_calling_model=False,
-        context_window=settings.context_window,
-        max_tokens=settings.max_tokens,
-        temperature=settings.temperature,
-        timeout=settings.timeout,
+        api_key=NO_KEY,
         max_retries=0,
         reuse_client=False,
     )

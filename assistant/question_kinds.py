@@ -78,7 +78,7 @@ def asked_quantity(question: str) -> str:
 
 # ---- what a sentence holds -------------------------------------------------------------------
 
-_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _TENS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
 _NUMBER_WORDS = (
     rf"one(?! of\b)|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
@@ -86,12 +86,12 @@ _NUMBER_WORDS = (
     rf"dozen|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|"
     rf"(twen|thir|for|fif|six|seven|eigh|nine)tieth"
 )
-_NUMBER = re.compile(rf"(?<![-\w])\d[\d,.]*\b(?!\s+({_MONTHS})\b)")
+_NUMBER = re.compile(rf"(?<![-\w])\d[\d,.]*\b(?!\s+({MONTHS})\b)")
 _NUMBER_WORD = re.compile(rf"\b({_NUMBER_WORDS})\b", re.I)
 _MONEY = re.compile(r"[€$£¥]|\b(euros?|dollars?|USD|EUR|per ?cent)\b|%", re.I)
 _YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")
-_DATE = re.compile(rf"\b(1[89]\d\d|20\d\d|{_MONTHS}|days?|months?|years?)\b")
-_CALENDAR = re.compile(rf"\b(1[89]\d\d|20\d\d|{_MONTHS})\b")
+_DATE = re.compile(rf"\b(1[89]\d\d|20\d\d|{MONTHS}|days?|months?|years?)\b")
+_CALENDAR = re.compile(rf"\b(1[89]\d\d|20\d\d|{MONTHS})\b")
 _NAME = re.compile(r"(?<!^)(?<![.!?] )\b[A-Z][a-z]+(?: [A-Z][a-z’']+)+")
 # an acronym (UNODC, IOM) or a named body ("European Union", "Regional Office")
 _BODY = re.compile(

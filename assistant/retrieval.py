@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -36,8 +37,6 @@ class Snapshot:
     bm25: Any
     document_frequency: Counter[str]
     names: dict[str, re.Pattern[str]]  # doc id -> its aliases as one pattern
-    vocabulary: set[str]  # the stems of every text, title and heading
-    acronyms: set[str]  # those the corpus spells out ("EU" for "European Union")
     groups: list[tuple[re.Pattern[str], list[str]]]  # "both protocols" -> the protocols
 
     @classmethod
@@ -51,7 +50,7 @@ class Snapshot:
         index = [order[chunk_id] for chunk_id in persisted.ids]
         texts = [data["documents"][i] for i in index]
         metadatas = [data["metadatas"][i] for i in index]
-        labels = sorted({f"{m.get('title', '')}\n{m.get('section', '')}" for m in metadatas})
+        aliases = _aliases(metadatas)
         return cls(
             version,
             list(persisted.ids),
@@ -59,10 +58,8 @@ class Snapshot:
             metadatas,
             persisted.retriever,
             persisted.document_frequency,
-            _names(metadatas),
-            set(persisted.document_frequency) | content_terms(" ".join(labels)),
-            acronyms_of([*texts, *labels]),
-            _groups(metadatas),
+            _names(aliases),
+            _groups(aliases),
         )
 
     def mentioned(self, text: str) -> list[str]:
@@ -100,9 +97,24 @@ class Snapshot:
         ]
         return named + grouped
 
+    @cached_property
+    def _labels(self) -> list[str]:
+        """Each chunk's title and heading: headings are not in chunk text, names often are."""
+        return sorted({f"{m.get('title', '')}\n{m.get('section', '')}" for m in self.metadatas})
+
+    @cached_property
+    def _vocabulary(self) -> set[str]:
+        return set(self.document_frequency) | content_terms(" ".join(self._labels))
+
+    @cached_property
+    def _acronyms(self) -> set[str]:
+        """The acronyms the corpus spells out ("EU" for "European Union"); built at first need,
+        since it reads every text."""
+        return acronyms_of([*self.texts, *self._labels])
+
     def strangers(self, names: list[str]) -> list[str]:
         """The names, acronyms and years of a question that the corpus never mentions."""
-        return unknown(names, self.vocabulary, self.acronyms)
+        return unknown(names, self._vocabulary, lambda: self._acronyms)
 
     def idf(self, term: str) -> float:
         total = max(1, len(self.ids))
@@ -126,13 +138,18 @@ def _distribute(text: str) -> str:
     return _COORDINATED.sub(lambda m: f"{m[1]} {m[3]} and {m[2]} {m[3]}", text)
 
 
-def _names(metadatas: list[dict[str, Any]]) -> dict[str, re.Pattern[str]]:
+def _aliases(metadatas: list[dict[str, Any]]) -> dict[str, set[str]]:
+    """Each document's aliases (from the catalog, stored as JSON on its chunks)."""
     aliases: dict[str, set[str]] = {}
     for metadata in metadatas:
         raw = metadata.get("aliases") or "[]"
         names = json.loads(raw) if isinstance(raw, str) else []
         if names:
             aliases.setdefault(str(metadata.get("doc_id", "")), set()).update(names)
+    return aliases
+
+
+def _names(aliases: dict[str, set[str]]) -> dict[str, re.Pattern[str]]:
     return {
         doc_id: re.compile(
             r"\b("
@@ -146,15 +163,14 @@ def _names(metadatas: list[dict[str, Any]]) -> dict[str, re.Pattern[str]]:
     }
 
 
-def _groups(metadatas: list[dict[str, Any]]) -> list[tuple[re.Pattern[str], list[str]]]:
+def _groups(aliases: dict[str, set[str]]) -> list[tuple[re.Pattern[str], list[str]]]:
     """Plural names for the documents whose aliases share a last word: "both protocols", "the
     two UN protocols" name every document called "... Protocol"."""
     heads: dict[str, set[str]] = {}
-    for metadata in metadatas:
-        raw = metadata.get("aliases") or "[]"
-        for name in json.loads(raw) if isinstance(raw, str) else []:
+    for doc_id, names in aliases.items():
+        for name in names:
             if " " in name.strip():
-                heads.setdefault(name.split()[-1].lower(), set()).add(str(metadata["doc_id"]))
+                heads.setdefault(name.split()[-1].lower(), set()).add(doc_id)
     return [
         (
             re.compile(

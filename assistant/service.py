@@ -125,7 +125,8 @@ class Assistant:
                 "the index is empty: run `palermo ingest` (or upload documents) first"
             )
         question = " ".join(question.split())
-        query = condense(question, history) if "condense" not in self.settings.ablate else question
+        off = frozenset(self.settings.ablate)  # components switched off (ablations only)
+        query = condense(question, history) if "condense" not in off else question
         vectors: dict[str, list[float]] = {}
 
         def embed(text: str) -> list[float]:
@@ -151,11 +152,11 @@ class Assistant:
                 snapshot.idf,
                 self._words,
                 self.embed_texts,
-                soft="soft_words" not in self.settings.ablate,
+                soft="soft_words" not in off,
             ),
             named=named,
-            strangers=snapshot.strangers(anchors(own)),
-            off=frozenset(self.settings.ablate),
+            strangers=snapshot.strangers(anchors(own)) if "strangers" not in off else [],
+            off=off,
         )
         if query != question:
             asked.context_vector = np.asarray(embed(context), dtype=np.float32)
@@ -164,7 +165,7 @@ class Assistant:
 
         step = time.perf_counter()
         pool = hybrid_search(
-            self.store, snapshot, query, embed, 2 * self.settings.top_k, filters, asked.off
+            self.store, snapshot, query, embed, 2 * self.settings.top_k, filters, off
         )
         timings["retrieve"] = (time.perf_counter() - step) * 1000
 

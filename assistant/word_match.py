@@ -162,20 +162,17 @@ class QuestionWords:
             if not is_own:
                 context_words.add(word)
         own_total = sum(v for w, v in weights.items() if w not in context_words)
-        context_total = sum(v for w, v in weights.items() if w in context_words)
-        if own_total and context_total:
-            self.share = {
-                w: (
-                    CONTEXT_SHARE / context_total
-                    if w in context_words
-                    else (1 - CONTEXT_SHARE) / own_total
-                )
-                * v
-                for w, v in weights.items()
-            }
+        context_total = sum(weights.values()) - own_total
+        if own_total and context_total:  # each side its fixed share of the whole
+            own_scale, context_scale = (
+                (1 - CONTEXT_SHARE) / own_total,
+                CONTEXT_SHARE / context_total,
+            )
         else:
-            total = own_total + context_total or 1.0
-            self.share = {w: v / total for w, v in weights.items()}
+            own_scale = context_scale = 1 / (own_total + context_total or 1.0)
+        self.share = {
+            w: v * (context_scale if w in context_words else own_scale) for w, v in weights.items()
+        }
         self.words = list(self.share)
         self.vectors = vectors
         self.soft = soft

@@ -16,4 +16,4 @@ def test_the_corpus_knows_a_name_by_its_stem_or_an_acronym_by_its_words():
     vocabulary = content_terms(corpus)
     acronyms = acronyms_of([corpus])
     names = ["Italy", "EU", "UN", "2016", "Italian", "UK", "2024", "Dhaka"]
-    assert unknown(names, vocabulary, acronyms) == ["Italian", "UK", "2024", "Dhaka"]
+    assert unknown(names, vocabulary, lambda: acronyms) == ["Italian", "UK", "2024", "Dhaka"]
