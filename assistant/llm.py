@@ -140,7 +140,7 @@ def _llama_cpp(settings: LLMSettings) -> Any:
     from assistant.local_model import local_server_llm
 
     try:
-        return local_server_llm(settings)
+        return local_server_llm(settings, {**chat_options(settings), "api_key": NO_KEY})
     except ValueError as err:  # not a GGUF file
         raise LLMConfigError(f"PALERMO_LLM_MODEL_PATH: {err}") from None
 

@@ -221,13 +221,12 @@ class LocalModelServer:
             self._terminate()
 
 
-def local_server_llm(settings: Any) -> Any:
-    """llama-index's OpenAI-compatible LLM, talking to a LocalModelServer for the GGUF file."""
+def local_server_llm(settings: Any, options: dict[str, Any]) -> Any:
+    """llama-index's OpenAI-compatible LLM, talking to a LocalModelServer for the GGUF file;
+    `options` are the chat model's settings (assistant.llm.chat_options)."""
     from llama_index.core.base.llms.types import ChatMessage, MessageRole
     from llama_index.llms.openai_like import OpenAILike
     from pydantic import PrivateAttr
-
-    from assistant.llm import NO_KEY, chat_options
 
     path = Path(settings.model_path).expanduser()
     chat_format = chat_format_for(path, settings.chat_format)
@@ -277,10 +276,9 @@ def local_server_llm(settings: Any) -> Any:
             return gen()
 
     llm = LocalGGUF(
-        **chat_options(settings),
+        **options,
         model="local",
         api_base="http://127.0.0.1:9/v1",  # replaced by the server's address at first use
-        api_key=NO_KEY,
         max_retries=0,
         reuse_client=False,
     )
