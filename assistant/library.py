@@ -149,7 +149,7 @@ class Library:
             doc = documents.get(doc_id)
             if doc is None:
                 return f"No indexed document has the id '{doc_id}'."
-            self.assistant.store.delete_document(doc_id)
+            self.assistant.store.delete_document(doc)
             source = Path(doc.source.split(" line ", 1)[0])
             uploaded = self.uploads.resolve() in source.resolve().parents
             shared = any(

@@ -44,7 +44,13 @@ class Settings(BaseSettings):
         default_factory=dict, description="Extra HTTP headers for the server, e.g. Authorization."
     )
     collection: str = "palermo"
-    max_file_mb: float = Field(25.0, description="Files larger than this are refused at ingest.")
+    max_file_mb: float = Field(
+        25.0, description="Files (or JSONL records) larger than this are refused at ingest."
+    )
+    ingest_batch: int = Field(
+        256,
+        description="Passages embedded and written together at ingest: fewer calls, bounded memory.",
+    )
     chunk_min_words: int = 60
     chunk_max_words: int = 250
     top_k: int = Field(8, description="Passages retrieved for an answer.")

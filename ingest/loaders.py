@@ -135,40 +135,69 @@ def load_docx(path: Path) -> LoadedDocument:
     return LoadedDocument(doc_id=slug(path.stem), text=text, source=str(path), title=title)
 
 
-def load_jsonl(path: Path) -> Iterator[LoadedDocument | Failure]:
-    """BEIR-style records: one {"id", "text", "title"?, "metadata"?} per line."""
-    raw = _decode(path.read_bytes())
-    for number, line in enumerate(raw.splitlines(), start=1):
-        where = f"{path} line {number}"
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as err:
-            yield Failure(where, f"invalid JSON ({err.msg}); fix or remove the line")
-            continue
-        if not isinstance(record, dict):
-            yield Failure(where, "a record must be a JSON object")
-            continue
-        record_id, text = record.get("id", record.get("_id")), record.get("text")
-        if record_id in (None, "") or not isinstance(text, str):
-            yield Failure(where, 'missing "id" or "text" (string); each record needs both')
-            continue
-        text = clean(text)
-        if not re.search(r"\w", text):
-            yield Failure(where, "empty text")
-            continue
-        metadata = record.get("metadata") or {}
-        if not isinstance(metadata, dict):
-            yield Failure(where, '"metadata" must be an object')
-            continue
-        yield LoadedDocument(
-            doc_id=str(record_id),
-            text=text,
-            source=where,
-            title=normalise(str(record.get("title") or "")),
-            metadata={str(k): str(v) for k, v in metadata.items()},
+def load_jsonl(path: Path, max_bytes: int) -> Iterator[LoadedDocument | Failure]:
+    """BEIR-style records: one {"id", "text", "title"?, "metadata"?} per line, read as a stream.
+
+    The size limit applies to each record, not the file: a large JSONL is many small documents.
+    """
+    with path.open("rb") as handle:
+        for number, data in enumerate(handle, start=1):
+            yield from _jsonl_record(f"{path} line {number}", data, max_bytes)
+
+
+def count_records(path: Path) -> int:
+    """How many documents a file may hold (its non-blank lines for JSONL), for progress bars."""
+    if path.suffix.lower() != ".jsonl":
+        return 1
+    try:
+        with path.open("rb") as handle:
+            return sum(1 for line in handle if line.strip())
+    except OSError:
+        return 1
+
+
+def _jsonl_record(where: str, data: bytes, max_bytes: int) -> Iterator[LoadedDocument | Failure]:
+    if not data.strip():
+        return
+    if len(data) > max_bytes:
+        yield Failure(
+            where,
+            f"record is {len(data) / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit "
+            "(raise PALERMO_MAX_FILE_MB to allow it)",
         )
+        return
+    try:
+        line = _decode(data).rstrip("\r\n")
+    except LoadError as err:
+        yield Failure(where, str(err))
+        return
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as err:
+        yield Failure(where, f"invalid JSON ({err.msg}); fix or remove the line")
+        return
+    if not isinstance(record, dict):
+        yield Failure(where, "a record must be a JSON object")
+        return
+    record_id, text = record.get("id", record.get("_id")), record.get("text")
+    if record_id in (None, "") or not isinstance(text, str):
+        yield Failure(where, 'missing "id" or "text" (string); each record needs both')
+        return
+    text = clean(text)
+    if not re.search(r"\w", text):
+        yield Failure(where, "empty text")
+        return
+    metadata = record.get("metadata") or {}
+    if not isinstance(metadata, dict):
+        yield Failure(where, '"metadata" must be an object')
+        return
+    yield LoadedDocument(
+        doc_id=str(record_id),
+        text=text,
+        source=where,
+        title=normalise(str(record.get("title") or "")),
+        metadata={str(k): str(v) for k, v in metadata.items()},
+    )
 
 
 _LOADERS = {
@@ -191,7 +220,7 @@ def load_file(path: Path, max_bytes: int) -> Iterator[LoadedDocument | Failure]:
                 str(path), f"unsupported file type '{suffix}'; use one of {', '.join(SUPPORTED)}"
             )
             return
-        if size > max_bytes:
+        if size > max_bytes and suffix != ".jsonl":
             yield Failure(
                 str(path),
                 f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit "
@@ -202,7 +231,7 @@ def load_file(path: Path, max_bytes: int) -> Iterator[LoadedDocument | Failure]:
             yield Failure(str(path), "empty file")
             return
         if suffix == ".jsonl":
-            yield from load_jsonl(path)
+            yield from load_jsonl(path, max_bytes)
         else:
             yield _LOADERS[suffix](path)
     except LoadError as err:

@@ -12,6 +12,7 @@ import hashlib
 import json
 import re
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,13 +22,14 @@ from assistant.word_match import up_to_date
 from ingest.catalog import Catalog, CatalogError, load_catalog
 from ingest.chunking import CHUNKER_VERSION, chunk_document, split_sentences
 from ingest.embedding import (
+    embed,
     load_embedder,
     passage_text_for_embedding,
     sentence_text_for_embedding,
 )
-from ingest.loaders import discover, load_file
+from ingest.loaders import count_records, discover, load_file
 from ingest.records import Chunk, DocumentInfo, Failure, LoadedDocument
-from ingest.store import Store
+from ingest.store import DocumentWrite, Store, StoredDocument, sentence_id
 
 
 @dataclass
@@ -61,11 +63,19 @@ class IngestReport:
 
 
 @dataclass
+class _Loaded:
+    info: DocumentInfo
+    doc: LoadedDocument
+    doc_hash: str
+
+
+@dataclass
 class _Prepared:
     info: DocumentInfo
     doc: LoadedDocument
     chunks: list[Chunk]
     doc_hash: str
+    old: StoredDocument | None
 
 
 def derive_title(text: str) -> str:
@@ -99,33 +109,29 @@ def _document_hash(doc: LoadedDocument, info: DocumentInfo, settings: Settings) 
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
-def _prepare(paths: list[Path], settings: Settings, report: IngestReport) -> list[_Prepared]:
-    """Load, clean, catalog and chunk every file; record failures instead of raising."""
+def _documents(roots: list[Path], settings: Settings) -> Iterator[_Loaded | Failure]:
+    """Every document under the roots, with its catalog facts and hash, or why it failed."""
     catalogs: dict[Path, Catalog] = {}
-    prepared: dict[str, _Prepared] = {}
-    for root in paths:
+    sources: dict[str, str] = {}  # doc id -> where it was read, to name duplicates
+    for root in roots:
         if not root.exists():
-            report.failures.append(Failure(str(root), "no such file or folder"))
+            yield Failure(str(root), "no such file or folder")
             continue
         try:
             root_catalog = _nearest_catalog(root, catalogs)
         except CatalogError as err:
-            report.failures.append(Failure(str(root), str(err)))
+            yield Failure(str(root), str(err))
             continue
-        report.failures.extend(p for p in root_catalog.problems if p not in report.failures)
+        yield from root_catalog.problems
         for path in discover([root]):
             catalog = _nearest_catalog(path, catalogs)
             if path.resolve() in catalog.rejected:
-                report.failures.append(
-                    Failure(
-                        str(path),
-                        f"skipped: its catalog entry is invalid ({catalog.rejected[path.resolve()].reason})",
-                    )
-                )
+                reason = catalog.rejected[path.resolve()].reason
+                yield Failure(str(path), f"skipped: its catalog entry is invalid ({reason})")
                 continue
             for item in load_file(path, int(settings.max_file_mb * 1_000_000)):
                 if isinstance(item, Failure):
-                    report.failures.append(item)
+                    yield item
                     continue
                 info = catalog.info_for(path) if path.suffix.lower() != ".jsonl" else None
                 info = info or DocumentInfo(
@@ -137,28 +143,25 @@ def _prepare(paths: list[Path], settings: Settings, report: IngestReport) -> lis
                     url=item.metadata.get("url", ""),
                 )
                 item.doc_id = info.doc_id
-                if info.doc_id in prepared:
-                    report.failures.append(
-                        Failure(
-                            item.source,
-                            f"document id {info.doc_id!r} is already used by "
-                            f"{prepared[info.doc_id].doc.source}; give it another id",
-                        )
+                if info.doc_id in sources:
+                    yield Failure(
+                        item.source,
+                        f"document id {info.doc_id!r} is already used by "
+                        f"{sources[info.doc_id]}; give it another id",
                     )
                     continue
-                chunks = chunk_document(item, settings.chunk_min_words, settings.chunk_max_words)
-                prepared[info.doc_id] = _Prepared(
-                    info, item, chunks, _document_hash(item, info, settings)
-                )
-    return list(prepared.values())
+                sources[info.doc_id] = item.source
+                yield _Loaded(info, item, _document_hash(item, info, settings))
 
 
-def _passage_nodes(item: _Prepared, embeddings: list[list[float]]) -> list[Any]:
+def _passage_nodes(
+    item: _Prepared, embeddings: list[list[float]], sentence_counts: list[int]
+) -> list[Any]:
     from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 
     info = item.info
     nodes = []
-    for chunk, embedding in zip(item.chunks, embeddings, strict=True):
+    for chunk, embedding, n_sentences in zip(item.chunks, embeddings, sentence_counts, strict=True):
         node = TextNode(
             id_=chunk.chunk_id,
             text=chunk.text,
@@ -182,6 +185,7 @@ def _passage_nodes(item: _Prepared, embeddings: list[list[float]]) -> list[Any]:
                 "content_hash": chunk.content_hash,
                 "doc_hash": item.doc_hash,
                 "n_chunks": len(item.chunks),
+                "n_sentences": n_sentences,
             },
         )
         node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=info.doc_id)
@@ -189,13 +193,17 @@ def _passage_nodes(item: _Prepared, embeddings: list[list[float]]) -> list[Any]:
     return nodes
 
 
-def _sentence_rows(item: _Prepared) -> tuple[dict[str, list[Any]], list[str]]:
-    """Sentence rows for the store, and the texts to embed them by (sentence in its context)."""
+def _sentence_rows(item: _Prepared) -> tuple[dict[str, list[Any]], list[str], list[int]]:
+    """Sentence rows for the store, the texts to embed them by (sentence in its context), and
+    each chunk's sentence count (kept on the passage, so its sentences can be deleted by id)."""
     rows: dict[str, list[Any]] = {"ids": [], "documents": [], "metadatas": []}
     texts: list[str] = []
+    counts: list[int] = []
     for chunk in item.chunks:
-        for index, sentence in enumerate(split_sentences(chunk.text, chunk.start)):
-            rows["ids"].append(f"{chunk.chunk_id}:s{index:03d}")
+        sentences = split_sentences(chunk.text, chunk.start)
+        counts.append(len(sentences))
+        for index, sentence in enumerate(sentences):
+            rows["ids"].append(sentence_id(chunk.chunk_id, index))
             rows["documents"].append(sentence.text)
             texts.append(sentence_text_for_embedding(item.info.title, chunk.section, sentence.text))
             rows["metadatas"].append(
@@ -210,7 +218,7 @@ def _sentence_rows(item: _Prepared) -> tuple[dict[str, list[Any]], list[str]]:
                     "end": sentence.end,
                 }
             )
-    return rows, texts
+    return rows, texts, counts
 
 
 def _source_file(source: str) -> str:
@@ -231,76 +239,134 @@ def ingest(
     progress: bool = True,
     store: Store | None = None,
 ) -> IngestReport:
-    """Bring the store in line with `paths` (default: the corpus folder) and report what changed."""
+    """Bring the store in line with `paths` (default: the corpus folder) and report what changed.
+
+    Documents stream through: unchanged ones are skipped on their hash, new and changed ones are
+    chunked and gathered into batches of about `settings.ingest_batch` passages, each embedded in one call
+    and written in one Chroma add. The derived indexes are rebuilt once, at the end.
+    """
     from tqdm import tqdm
 
     began = time.perf_counter()
     report = IngestReport()
     default_run = not paths
     roots = [settings.corpus_dir] if default_run else list(paths or [])
-    prepared = _prepare(roots, settings, report)
     store = store or Store(settings)
     stored = store.documents()
+    seen: set[str] = set()
+    batch: list[_Prepared] = []
+    embedder = None
+    records = sum(count_records(path) for path in discover([r for r in roots if r.exists()]))
 
-    to_write = []
-    for item in prepared:
-        existing = stored.get(item.info.doc_id)
-        if existing and existing.complete and existing.doc_hash == item.doc_hash:
-            report.unchanged.append(item.info.doc_id)
-        else:
-            (report.changed if existing else report.added).append(item.info.doc_id)
-            to_write.append(item)
+    def flush() -> None:
+        nonlocal embedder
+        embedder = embedder or load_embedder(settings)
+        report.chunks_written += _write_batch(batch, store, embedder)
+        bar.set_postfix_str(f"{report.chunks_written} chunks written", refresh=False)
+        bar.update(len(batch))
+        batch.clear()
 
-    if to_write:
-        embedder = load_embedder(settings)
-        total = sum(len(item.chunks) for item in to_write)
-        with tqdm(
-            total=total, unit="chunk", desc="Embedding", disable=not progress, dynamic_ncols=True
-        ) as bar:
-            for item in to_write:
-                bar.set_postfix_str(item.info.doc_id[:40])
-                texts = [
-                    passage_text_for_embedding(item.info.title, c.section, c.text)
-                    for c in item.chunks
-                ]
-                embeddings = embedder.get_text_embedding_batch(texts)
-                rows, sentence_texts = _sentence_rows(item)
-                if rows["ids"]:
-                    rows["embeddings"] = embedder.get_text_embedding_batch(sentence_texts)
-                store.write_document(
-                    item.info.doc_id,
-                    item.doc_hash,
-                    item.doc.text,
-                    _passage_nodes(item, embeddings),
-                    rows,
+    with tqdm(
+        total=records, unit="record", desc="Ingesting", disable=not progress, dynamic_ncols=True
+    ) as bar:
+        for loaded in _documents(roots, settings):
+            if isinstance(loaded, Failure):
+                if loaded not in report.failures:
+                    report.failures.append(loaded)
+                bar.update(1)
+                continue
+            doc_id = loaded.info.doc_id
+            seen.add(doc_id)
+            existing = stored.get(doc_id)
+            if existing and existing.complete and existing.doc_hash == loaded.doc_hash:
+                report.unchanged.append(doc_id)
+                bar.update(1)
+                continue
+            chunks = chunk_document(loaded.doc, settings.chunk_min_words, settings.chunk_max_words)
+            if not chunks:
+                report.failures.append(
+                    Failure(
+                        loaded.doc.source,
+                        "nothing to index: the text is only a heading or has no sentence; "
+                        "add its body text or remove it",
+                    )
                 )
-                report.chunks_written += len(item.chunks)
-                bar.update(len(item.chunks))
+                bar.update(1)
+                continue
+            (report.changed if existing else report.added).append(doc_id)
+            batch.append(_Prepared(loaded.info, loaded.doc, chunks, loaded.doc_hash, existing))
+            if sum(len(item.chunks) for item in batch) >= settings.ingest_batch:
+                flush()
+        if batch:
+            flush()
 
     if default_run or prune:
-        seen = {item.info.doc_id for item in prepared}
         failed = {_source_file(f.source) for f in report.failures}
         resolved_roots = [root.resolve() for root in roots]
         for doc_id, doc in stored.items():
             if doc_id in seen or _source_file(doc.source) in failed:
                 continue  # present, or unreadable this time: keep its last good version
             if prune or _under(doc.source, resolved_roots):
-                store.delete_document(doc_id)
+                store.delete_document(doc)
                 report.removed.append(doc_id)
 
-    data = store.all_passages()
-    report.chunks_total = len(data["ids"])
-    version = store.corpus_version(data["ids"])
+    _update_derived_indexes(store, settings, report, progress)
+    report.seconds = time.perf_counter() - began
+    return report
+
+
+def _write_batch(batch: list[_Prepared], store: Store, embedder: Any) -> int:
+    """Embed a batch's passages and sentences (one call each) and write them; returns chunks."""
+    passage_texts = [
+        passage_text_for_embedding(item.info.title, c.section, c.text)
+        for item in batch
+        for c in item.chunks
+    ]
+    passage_vectors = embed(embedder, passage_texts)
+    sentences = [_sentence_rows(item) for item in batch]
+    sentence_vectors = embed(embedder, [t for _, texts, _ in sentences for t in texts])
+    writes = []
+    for item, (rows, texts, counts) in zip(batch, sentences, strict=True):
+        vectors, passage_vectors = (
+            passage_vectors[: len(item.chunks)],
+            passage_vectors[len(item.chunks) :],
+        )
+        rows["embeddings"], sentence_vectors = (
+            sentence_vectors[: len(texts)],
+            sentence_vectors[len(texts) :],
+        )
+        nodes = _passage_nodes(item, vectors, counts)
+        writes.append(
+            DocumentWrite(item.info.doc_id, item.doc_hash, item.doc.text, nodes, rows, item.old)
+        )
+    store.write_documents(writes)
+    return len(passage_texts)
+
+
+def _update_derived_indexes(
+    store: Store, settings: Settings, report: IngestReport, progress: bool
+) -> None:
+    """Rebuild BM25 and complete the word vectors when the corpus version changed (once a run)."""
+    ids = store.passage_ids()
+    report.chunks_total = len(ids)
+    version = store.corpus_version(ids)
+    data: dict[str, Any] = {}
+
+    def passages() -> dict[str, Any]:
+        data.update(data or store.all_passages())
+        return data
+
+    def texts() -> Iterator[str]:  # read only when the word vectors are behind
+        yield from passages()["documents"] or []
+
     current = store.load_bm25()
     if current is None or current.version != version:
-        store.rebuild_bm25(data)
+        store.rebuild_bm25(passages())
     up_to_date(
         store.word_vectors_path,
         settings.model_path(),
         version,
-        data["documents"] or [],
-        lambda words: load_embedder(settings).get_text_embedding_batch(words),
+        texts(),
+        lambda words: embed(load_embedder(settings), words),
         progress,
     )
-    report.seconds = time.perf_counter() - began
-    return report

@@ -50,6 +50,25 @@ class StoredDocument:
     n_chunks: int
     count: int
     complete: bool
+    passage_ids: tuple[str, ...] = ()
+    sentence_ids: tuple[str, ...] | None = None  # None: stored before sentence counts were kept
+
+
+@dataclass
+class DocumentWrite:
+    """One document's new rows, and the rows of its stored version to remove once they are in."""
+
+    doc_id: str
+    doc_hash: str
+    text: str
+    nodes: list[Any]
+    sentence_rows: dict[str, list[Any]]
+    old: StoredDocument | None = None
+
+
+def sentence_id(chunk_id: str, index: int) -> str:
+    """A sentence row's id: its passage's id and its place there."""
+    return f"{chunk_id}:s{index:03d}"
 
 
 def make_client(settings: Settings) -> Any:
@@ -146,14 +165,16 @@ class Store:
     def documents(self) -> dict[str, StoredDocument]:
         """Documents in the store with their metadata and completeness."""
         data = self.passages.get(include=["metadatas"])
-        grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for metadata in data["metadatas"] or []:
-            grouped[str(metadata.get("doc_id", ""))].append(metadata)
+        grouped: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
+        for chunk_id, metadata in zip(data["ids"], data["metadatas"] or [], strict=True):
+            grouped[str(metadata.get("doc_id", ""))].append((chunk_id, metadata))
         out = {}
-        for doc_id, metas in grouped.items():
+        for doc_id, rows in grouped.items():
+            metas = [m for _, m in rows]
             first = metas[0]
             hashes = {m.get("doc_hash") for m in metas}
             n_chunks = int(first.get("n_chunks", 0))
+            counted = all("n_sentences" in m for m in metas)
             out[doc_id] = StoredDocument(
                 doc_id=doc_id,
                 title=str(first.get("title", "")),
@@ -166,6 +187,14 @@ class Store:
                 n_chunks=n_chunks,
                 count=len(metas),
                 complete=len(hashes) == 1 and len(metas) == n_chunks,
+                passage_ids=tuple(chunk_id for chunk_id, _ in rows),
+                sentence_ids=tuple(
+                    sentence_id(chunk_id, i)
+                    for chunk_id, m in rows
+                    for i in range(int(m["n_sentences"]))
+                )
+                if counted
+                else None,
             )
         return out
 
@@ -176,36 +205,71 @@ class Store:
         path = self.text_path(doc_id)
         return path.read_text(encoding="utf-8") if path.is_file() else None
 
-    def write_document(
-        self,
-        doc_id: str,
-        doc_hash: str,
-        text: str,
-        nodes: list[Any],
-        sentence_rows: dict[str, list[Any]],
-    ) -> None:
-        """Replace a document: text, then sentences, then passages (the commit), then old rows."""
-        write_atomic(self.text_path(doc_id), text.encode("utf-8"))
-        if sentence_rows["ids"]:
-            self.sentences.upsert(**sentence_rows)
-        ids = [node.node_id for node in nodes]
-        self.passages.delete(ids=ids)  # upsert by way of the llama-index store, which only adds
-        self.vector_store.add(nodes)
-        stale = {"$and": [{"doc_id": doc_id}, {"doc_hash": {"$ne": doc_hash}}]}
-        self.passages.delete(where=stale)
-        self.sentences.delete(where=stale)
+    def write_documents(self, writes: list[DocumentWrite]) -> None:
+        """Replace documents together: texts, then sentences, then passages (the commit), then
+        the old versions' rows, deleted by id (a `where` delete scans the whole collection).
 
-    def delete_document(self, doc_id: str) -> None:
-        self.passages.delete(where={"doc_id": doc_id})
-        self.sentences.delete(where={"doc_id": doc_id})
-        self.text_path(doc_id).unlink(missing_ok=True)
+        A crash part-way leaves documents whose passages disagree on their hash or count; the
+        next ingest sees them as incomplete and writes them again.
+        """
+        for write in writes:
+            write_atomic(self.text_path(write.doc_id), write.text.encode("utf-8"))
+        sentence_rows: dict[str, list[Any]] = defaultdict(list)
+        for write in writes:
+            for key, values in write.sentence_rows.items():
+                sentence_rows[key].extend(values)
+        for part in self._parts(sentence_rows):
+            self.sentences.upsert(**part)
+        nodes = [node for write in writes for node in write.nodes]
+        new_ids = {node.node_id for node in nodes}
+        kept = [i for w in writes if w.old for i in w.old.passage_ids if i in new_ids]
+        self._delete(self.passages, kept)  # upsert by way of the llama-index store, which only adds
+        for start in range(0, len(nodes), self.batch_size):
+            self.vector_store.add(nodes[start : start + self.batch_size])
+        new_sentences = set(sentence_rows.get("ids", []))
+        for write in writes:
+            if write.old is None:
+                continue
+            self._delete(self.passages, [i for i in write.old.passage_ids if i not in new_ids])
+            if write.old.sentence_ids is None:
+                stale = {"$and": [{"doc_id": write.doc_id}, {"doc_hash": {"$ne": write.doc_hash}}]}
+                self.sentences.delete(where=stale)
+            else:
+                stale_ids = [i for i in write.old.sentence_ids if i not in new_sentences]
+                self._delete(self.sentences, stale_ids)
+
+    def delete_document(self, doc: StoredDocument) -> None:
+        self._delete(self.passages, list(doc.passage_ids))
+        if doc.sentence_ids is None:
+            self.sentences.delete(where={"doc_id": doc.doc_id})
+        else:
+            self._delete(self.sentences, list(doc.sentence_ids))
+        self.text_path(doc.doc_id).unlink(missing_ok=True)
+
+    @property
+    def batch_size(self) -> int:
+        """The most rows Chroma takes in one call."""
+        return int(self.client.get_max_batch_size())
+
+    def _parts(self, rows: dict[str, list[Any]]) -> list[dict[str, list[Any]]]:
+        count = len(rows.get("ids", []))
+        size = self.batch_size
+        return [{k: v[i : i + size] for k, v in rows.items()} for i in range(0, count, size)]
+
+    def _delete(self, collection: Any, ids: list[str]) -> None:
+        """Delete rows by id, in parts Chroma accepts; nothing to delete is not an error."""
+        for start in range(0, len(ids), self.batch_size):
+            collection.delete(ids=ids[start : start + self.batch_size])
 
     # ---- BM25 ------------------------------------------------------------------------------
+
+    def passage_ids(self) -> list[str]:
+        return list(self.passages.get(include=[])["ids"])
 
     def corpus_version(self, ids: list[str] | None = None) -> str:
         """A hash of every passage id (ids include content hashes): changes with any edit."""
         if ids is None:
-            ids = self.passages.get(include=[])["ids"]
+            ids = self.passage_ids()
         return hashlib.sha256("\n".join(sorted(ids)).encode()).hexdigest()[:16]
 
     @property

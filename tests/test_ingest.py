@@ -55,6 +55,11 @@ def test_ingest_is_idempotent_and_tracks_changes_and_removals(tmp_path, small_co
     texts = store.passages.get(where={"doc_id": "side-event"}, include=["documents"])["documents"]
     assert any("over 95" in t for t in texts) and not any("over 85" in t for t in texts)
     assert store.document_text("003-bb74e0ee9a208cb0") is None
+    sentences = store.sentences.get(include=["documents", "metadatas"])
+    assert len(sentences["ids"]) == sum(
+        m["n_sentences"] for m in store.passages.get(include=["metadatas"])["metadatas"]
+    )  # the changed and the removed documents' old sentences are gone, by id
+    assert not any("over 85" in t for t in sentences["documents"])
 
 
 def test_catalog_metadata_and_derived_titles(tmp_path, small_corpus):
@@ -192,3 +197,37 @@ def test_catalog_aliases_must_be_a_list_of_names(tmp_path, small_corpus):
     )
     report = ingest(None, _settings(tmp_path, small_corpus), progress=False)
     assert any("aliases must be a list" in f.reason for f in report.failures)
+
+
+def test_a_jsonl_with_bad_records_ingests_the_rest_names_each_and_exits_1(tmp_path, capsys):
+    from assistant.cli import main
+
+    body = (
+        "Smuggled migrants shall not become liable to criminal prosecution for having been "
+        "smuggled. States parties shall protect their rights and return them in safety."
+    )
+    lines = [
+        json.dumps({"id": "good-1", "text": body}),
+        json.dumps({"id": "empty", "text": "   "}),
+        json.dumps({"id": "heading", "text": "OVERVIEW AND PURPOSE OF THE PROTOCOL"}),
+        '{"id": "broken", "text": "no closing quote}',
+        json.dumps({"id": "good-1", "text": "A second record that reuses the first id."}),
+        json.dumps({"id": "good-2", "text": "Returns of smuggled migrants shall be orderly."}),
+    ]
+    records = tmp_path / "records.jsonl"
+    records.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    home = tmp_path / "home"
+
+    status = main(["--store", str(home), "ingest", str(records), "--quiet"])
+
+    out = capsys.readouterr().out
+    assert status == 1
+    failed = {line.split(": ", 1)[0].removeprefix("FAILED "): line for line in out.splitlines()}
+    assert "empty text" in failed[f"{records} line 2"]
+    assert "only a heading" in failed[f"{records} line 3"]
+    assert "invalid JSON" in failed[f"{records} line 4"]
+    assert "already used" in failed[f"{records} line 5"]
+    assert "2 added" in out and "4 failed" in out
+    documents = Store(Settings(home=home)).documents()
+    assert sorted(documents) == ["good-1", "good-2"]
+    assert all(d.complete for d in documents.values())

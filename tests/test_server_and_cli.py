@@ -105,7 +105,8 @@ def test_cli_reports_empty_store_and_bad_input_clearly(tmp_path):
 
 def test_killed_ingest_leaves_a_store_the_next_run_repairs(tmp_path):
     home = tmp_path / "home"
-    env = {**os.environ, "PALERMO_HOME": str(home)}
+    # small batches, so the run can be killed between two of them
+    env = {**os.environ, "PALERMO_HOME": str(home), "PALERMO_INGEST_BATCH": "32"}
     process = subprocess.Popen(
         PALERMO + ["ingest", str(ROOT / "corpus")],
         cwd=ROOT,
@@ -116,12 +117,12 @@ def test_killed_ingest_leaves_a_store_the_next_run_repairs(tmp_path):
     )
     deadline = time.time() + 240
     seen = ""
-    while time.time() < deadline:  # kill it once a document or two have been written
+    while time.time() < deadline:  # kill it once its first batch of documents is written
         character = process.stdout.read(1)  # the progress bar redraws with \r, not \n
         if not character:
             break
         seen += character
-        if "untoc" in seen[-40:]:
+        if "chunks written" in seen[-60:]:
             break
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
