@@ -19,7 +19,7 @@ LLAMA_KEY    := $(shell echo '$(LLAMA_CPP_VERSION) $(LLAMA_CMAKE_ARGS)' | sha1su
 LLAMA_WHEELS := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/palermo/wheels/llama-cpp-python-$(LLAMA_KEY)
 PIP := $(BIN)/pip install --quiet --disable-pip-version-check
 
-.PHONY: install dev llm browser run test lint format bench clean
+.PHONY: install dev llm browser run test lint format bench bench-scale clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -76,6 +76,12 @@ format: dev
 
 bench: install
 	$(BIN)/python -m evals.bench
+
+## Ingest at scale (about 30 min on 2 cores): 12,000 short records made from the UN speeches.
+SPEECHES ?= ../shared/bench/un-general-debates
+bench-scale: install
+	$(BIN)/python -m evals.scale records $(SPEECHES) /tmp/palermo-records.jsonl --count 12000
+	$(BIN)/python -m evals.scale run /tmp/palermo-records.jsonl
 
 clean:
 	rm -rf .palermo runs

@@ -142,7 +142,7 @@ def load_jsonl(path: Path, max_bytes: int) -> Iterator[LoadedDocument | Failure]
     """
     with path.open("rb") as handle:
         for number, data in enumerate(handle, start=1):
-            yield from _jsonl_record(f"{path} line {number}", data, max_bytes)
+            yield from load_jsonl_record(f"{path} line {number}", data, max_bytes)
 
 
 def count_records(path: Path) -> int:
@@ -156,7 +156,10 @@ def count_records(path: Path) -> int:
         return 1
 
 
-def _jsonl_record(where: str, data: bytes, max_bytes: int) -> Iterator[LoadedDocument | Failure]:
+def load_jsonl_record(
+    where: str, data: bytes, max_bytes: int
+) -> Iterator[LoadedDocument | Failure]:
+    """The document of one JSONL line, or why it cannot be read."""
     if not data.strip():
         return
     if len(data) > max_bytes:

@@ -16,6 +16,7 @@ import tempfile
 import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -25,14 +26,21 @@ from assistant.settings import Settings
 SENTENCES_SUFFIX = "_sentences"
 
 
+INDEX_FORMAT = 2  # raise when DerivedIndex changes shape, so old pickles are rebuilt
+
+
 @dataclass
-class BM25Index:
-    """A BM25 retriever over the passages of one corpus version, with term document counts."""
+class DerivedIndex:
+    """What is derived from the passages of one corpus version: a BM25 retriever, term document
+    counts, and each document's centroid (the mean of its passage embeddings)."""
 
     version: str
     retriever: Any
     ids: list[str]
     document_frequency: Counter[str]
+    doc_ids: list[str]
+    centroids: Any  # float32 matrix, one unit row per doc id
+    format: int = INDEX_FORMAT
 
 
 @dataclass(frozen=True)
@@ -50,6 +58,7 @@ class StoredDocument:
     n_chunks: int
     count: int
     complete: bool
+    fingerprint: str = ""  # of its source's bytes and how they were read (ingest/pipeline.py)
     passage_ids: tuple[str, ...] = ()
     sentence_ids: tuple[str, ...] | None = None  # None: stored before sentence counts were kept
 
@@ -142,8 +151,6 @@ class Store:
     """Chroma passages and sentences, cleaned texts and the BM25 index of one Palermo home."""
 
     def __init__(self, settings: Settings) -> None:
-        from llama_index.vector_stores.chroma import ChromaVectorStore
-
         self.settings = settings
         self.home = settings.home
         self.client = make_client(settings)
@@ -154,7 +161,14 @@ class Store:
         self.sentences = self.client.get_or_create_collection(
             settings.collection + SENTENCES_SUFFIX, configuration=space, embedding_function=None
         )
-        self.vector_store = ChromaVectorStore(chroma_collection=self.passages)
+
+    @cached_property
+    def vector_store(self) -> Any:
+        """llama-index's view of the passages, made on first use: its import alone takes
+        seconds, which an unchanged re-ingest does not need."""
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        return ChromaVectorStore(chroma_collection=self.passages)
 
     # ---- documents -------------------------------------------------------------------------
 
@@ -162,8 +176,36 @@ class Store:
         """Every passage's id, text and metadata (used for BM25 and the document list)."""
         return self.passages.get(include=["documents", "metadatas"])
 
-    def documents(self) -> dict[str, StoredDocument]:
-        """Documents in the store with their metadata and completeness."""
+    @property
+    def manifest_path(self) -> Path:
+        return self.home / "manifest.pickle"
+
+    def documents(self, ids: list[str] | None = None) -> dict[str, StoredDocument]:
+        """Documents in the store with their metadata and completeness.
+
+        Read from the manifest saved by the last ingest when it describes the store's current
+        passages (their ids are its version); else gathered from every passage's metadata, which
+        takes seconds at tens of thousands of passages.
+        """
+        saved = self._saved_manifest(self.corpus_version(ids))
+        return saved if saved is not None else self._documents_from_passages()
+
+    def save_manifest(self, ids: list[str] | None = None) -> None:
+        """Save what `documents()` returns for the current passages, unless already saved."""
+        version = self.corpus_version(ids)
+        if self._saved_manifest(version) is None:
+            documents = self._documents_from_passages()
+            write_atomic(self.manifest_path, pickle.dumps((version, documents)))
+
+    def _saved_manifest(self, version: str) -> dict[str, StoredDocument] | None:
+        try:
+            with self.manifest_path.open("rb") as handle:
+                saved_version, documents = pickle.load(handle)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError):
+            return None
+        return documents if saved_version == version else None
+
+    def _documents_from_passages(self) -> dict[str, StoredDocument]:
         data = self.passages.get(include=["metadatas"])
         grouped: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
         for chunk_id, metadata in zip(data["ids"], data["metadatas"] or [], strict=True):
@@ -184,6 +226,7 @@ class Store:
                 url=str(first.get("url", "")),
                 source=str(first.get("source", "")),
                 doc_hash=str(first.get("doc_hash", "")),
+                fingerprint=str(first.get("fingerprint", "")) if len(hashes) == 1 else "",
                 n_chunks=n_chunks,
                 count=len(metas),
                 complete=len(hashes) == 1 and len(metas) == n_chunks,
@@ -277,19 +320,41 @@ class Store:
         return self.home / "word-vectors.npz"
 
     @property
-    def bm25_path(self) -> Path:
-        return self.home / "bm25.pickle"
+    def derived_path(self) -> Path:
+        return self.home / "derived.pickle"
 
-    def load_bm25(self) -> BM25Index | None:
+    def load_derived(self) -> DerivedIndex | None:
         """The persisted BM25 index, or None when absent, unreadable or of an older format."""
         try:
-            with self.bm25_path.open("rb") as handle:
+            with self.derived_path.open("rb") as handle:
                 index = pickle.load(handle)
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
             return None
-        return index if isinstance(index, BM25Index) else None
+        if not isinstance(index, DerivedIndex) or getattr(index, "format", 0) != INDEX_FORMAT:
+            return None
+        return index
 
-    def rebuild_bm25(self, data: dict[str, Any] | None = None) -> BM25Index:
+    def _centroids(self) -> tuple[list[str], Any]:
+        """Each document's unit centroid of passage embeddings, read in parts from Chroma."""
+        import numpy as np
+
+        sums: dict[str, Any] = {}
+        total = self.passages.count()
+        for offset in range(0, total, self.batch_size):
+            part = self.passages.get(
+                include=["embeddings", "metadatas"], limit=self.batch_size, offset=offset
+            )
+            for vector, metadata in zip(part["embeddings"], part["metadatas"], strict=True):
+                doc_id = str(metadata.get("doc_id", ""))
+                sums[doc_id] = sums.get(doc_id, 0) + np.asarray(vector, dtype=np.float32)
+        doc_ids = sorted(sums)
+        if not doc_ids:
+            return [], np.zeros((0, 0), dtype=np.float32)
+        matrix = np.stack([sums[d] for d in doc_ids])
+        matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+        return doc_ids, matrix
+
+    def rebuild_derived(self, data: dict[str, Any] | None = None) -> DerivedIndex:
         """Index every passage for BM25 and persist it with the corpus version it reflects.
 
         Term document frequencies are counted here too, once per corpus version, so opening an
@@ -310,6 +375,9 @@ class Store:
             retriever.index(bm25_tokens(texts), show_progress=False)
             for tokens in bm25_tokens(documents):
                 frequency.update(set(tokens))
-        built = BM25Index(self.corpus_version(ids), retriever, ids, frequency)
-        write_atomic(self.bm25_path, pickle.dumps(built))
+        doc_ids, centroids = self._centroids()
+        built = DerivedIndex(
+            self.corpus_version(ids), retriever, ids, frequency, doc_ids, centroids
+        )
+        write_atomic(self.derived_path, pickle.dumps(built))
         return built

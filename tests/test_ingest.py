@@ -7,6 +7,8 @@ from pathlib import Path
 
 from assistant.settings import Settings
 from assistant.word_match import WordVectors
+from ingest import pipeline
+from ingest.loaders import load_file as real_load_file
 from ingest.pipeline import ingest
 from ingest.store import Store
 from tests.fixtures import make_blank_pdf, make_docx, make_encrypted_pdf, make_pdf
@@ -25,7 +27,7 @@ def _consistent(store: Store) -> dict[str, int]:
     return {doc_id: d.count for doc_id, d in documents.items()}
 
 
-def test_ingest_is_idempotent_and_tracks_changes_and_removals(tmp_path, small_corpus):
+def test_ingest_is_idempotent_and_tracks_changes_and_removals(tmp_path, small_corpus, monkeypatch):
     settings = _settings(tmp_path, small_corpus)
     first = ingest(None, settings, progress=False)
     assert first.ok
@@ -37,7 +39,12 @@ def test_ingest_is_idempotent_and_tracks_changes_and_removals(tmp_path, small_co
     assert {"smuggling", "moderated"} <= set(vectors.index)  # every corpus word has a vector
     assert vectors.version == store.corpus_version()
 
+    loads = []
+    monkeypatch.setattr(
+        pipeline, "load_file", lambda *args: loads.append(args) or real_load_file(*args)
+    )
     again = ingest(None, settings, progress=False)
+    assert loads == []  # unchanged bytes, catalog and code: skipped on their fingerprint, unread
     assert again.unchanged and not (again.added or again.changed or again.removed)
     assert again.chunks_written == 0
     assert "Nothing changed" in again.summary()
@@ -55,6 +62,14 @@ def test_ingest_is_idempotent_and_tracks_changes_and_removals(tmp_path, small_co
     texts = store.passages.get(where={"doc_id": "side-event"}, include=["documents"])["documents"]
     assert any("over 95" in t for t in texts) and not any("over 85" in t for t in texts)
     assert store.document_text("003-bb74e0ee9a208cb0") is None
+    catalog = small_corpus / "catalog.toml"
+    catalog.write_text(
+        catalog.read_text(encoding="utf-8").replace("GLO.ACT launch", "GLO.ACT launched"),
+        encoding="utf-8",
+    )
+    retitled = ingest(None, settings, progress=False)
+    assert retitled.changed == ["glo-act-launch"] and loads  # new catalog facts: read again
+    assert store.documents()["glo-act-launch"].title == "GLO.ACT launched"
     sentences = store.sentences.get(include=["documents", "metadatas"])
     assert len(sentences["ids"]) == sum(
         m["n_sentences"] for m in store.passages.get(include=["metadatas"])["metadatas"]

@@ -1,0 +1,199 @@
+"""The scale benchmark: ingest throughput against the plain encoder, re-ingest, latency, quality.
+
+python -m evals.scale records ../shared/bench/un-general-debates /tmp/records.jsonl --count 12000
+    # a JSONL of short records: the speeches' paragraphs, one per record
+python -m evals.scale run /tmp/records.jsonl
+python -m evals.scale run ../shared/bench/un-general-debates --with-corpus
+    # the speeches beside the corpus: also core and test quality before and after (distractors)
+
+`run` prints one JSON object: plain `SentenceTransformer.encode` on the passage texts ingest
+embeds, the full `palermo ingest` (a child process, so its peak memory is its own), their
+throughput ratio, an unchanged re-ingest, and ask latency p50/p95 over the core set's questions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from assistant.settings import Settings, quiet_network_env
+
+ROOT = Path(__file__).resolve().parent.parent
+SETS = ROOT / "evals" / "sets"
+SUMMARY = re.compile(r"(\d+) chunks written, (\d+) in the store; ([\d.]+) s")
+
+
+def make_records(source: Path, out: Path, count: int, min_words: int = 40) -> int:
+    """Write up to `count` JSONL records, one per paragraph (line) of the .txt files in `source`."""
+    written = 0
+    with out.open("w", encoding="utf-8") as handle:
+        for path in sorted(source.glob("*.txt")):
+            paragraphs = path.read_text(encoding="utf-8").splitlines()
+            for number, paragraph in enumerate(paragraphs, start=1):
+                text = " ".join(paragraph.split())
+                if len(text.split()) < min_words:
+                    continue
+                record = {"id": f"{path.stem}-p{number:03d}", "text": text}
+                handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+                written += 1
+                if written >= count:
+                    return written
+    return written
+
+
+def passage_texts(path: Path, settings: Settings) -> list[str]:
+    """The passage texts ingest embeds for `path` (title and heading in front of each chunk)."""
+    from ingest.chunking import chunk_document
+    from ingest.embedding import passage_text_for_embedding
+    from ingest.loaders import discover, load_file
+    from ingest.pipeline import derive_title
+
+    texts = []
+    for file in discover([path]):
+        for doc in load_file(file, 10**9):
+            if hasattr(doc, "reason"):
+                continue
+            title = doc.title or derive_title(doc.text)
+            for chunk in chunk_document(doc, settings.chunk_min_words, settings.chunk_max_words):
+                texts.append(passage_text_for_embedding(title, chunk.section, chunk.text))
+    return texts
+
+
+def plain_encode_seconds(texts: list[str], settings: Settings) -> float:
+    """Seconds sentence-transformers takes to encode the texts, with its defaults."""
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(settings.model_path(), device="cpu")
+    model.encode(texts[:64])  # warm up
+    began = time.perf_counter()
+    model.encode(texts, batch_size=32, normalize_embeddings=True)
+    return time.perf_counter() - began
+
+
+def palermo_ingest(path: Path, home: Path) -> dict[str, float]:
+    """Run `palermo ingest` in a child process; its wall time and the run's own summary."""
+    began = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "assistant.cli", "--store", str(home), "ingest", str(path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    wall = time.perf_counter() - began
+    match = SUMMARY.search(done.stdout)
+    if match is None:
+        raise RuntimeError(f"ingest printed no summary:\n{done.stdout}\n{done.stderr[-2000:]}")
+    return {
+        "wall_s": round(wall, 1),
+        "run_s": float(match.group(3)),
+        "chunks_written": int(match.group(1)),
+        "chunks_in_store": int(match.group(2)),
+        "exit": done.returncode,
+        "summary": done.stdout.strip().splitlines()[0],
+    }
+
+
+def peak_child_mb() -> float:
+    """The largest resident size any child process reached (Linux reports kB)."""
+    return round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
+
+
+def quality_and_latency(settings: Settings, sets: list[str]) -> dict[str, Any]:
+    """All-facts, cited, refused per set, and ask latency over every case asked."""
+    from assistant.service import Assistant
+    from evals.answering import evaluate
+    from evals.engines import PalermoEngine
+    from evals.metrics import aggregate
+    from evals.sets import load_set
+
+    assistant = Assistant.open(settings)
+    out: dict[str, Any] = {}
+    latencies: list[float] = []
+    for name in sets:
+        rows = evaluate(
+            load_set(SETS / f"{name}.jsonl"), PalermoEngine(assistant), assistant.embedder, False
+        )
+        latencies += [r["answer"]["timings_ms"]["total"] for r in rows]
+        overall = aggregate([(r["case"], r["metrics"]) for r in rows])
+        out[name] = {
+            k: round(overall[k], 3)
+            for k in ("hit@5", "all_facts", "citation_support", "refusal_recall")
+        }
+    ordered = sorted(latencies)
+    out["ask_p50_ms"] = round(statistics.median(ordered), 1)
+    out["ask_p95_ms"] = round(ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))], 1)
+    out["asks"] = len(ordered)
+    return out
+
+
+def run(path: Path, with_corpus: bool, keep: Path | None) -> dict[str, Any]:
+    home = keep or Path(tempfile.mkdtemp(prefix="palermo-scale-"))
+    settings = Settings(home=home, corpus_dir=ROOT / "corpus")
+    results: dict[str, Any] = {"input": str(path), "home": str(home)}
+    quality_sets = ["core", "test"] if with_corpus else ["core"]
+    if with_corpus:
+        results["corpus_ingest"] = palermo_ingest(ROOT / "corpus", home)
+        results["before"] = quality_and_latency(settings, quality_sets)
+
+    texts = passage_texts(path, settings)
+    plain = plain_encode_seconds(texts, settings)
+    results["plain_encoder"] = {
+        "passages": len(texts),
+        "seconds": round(plain, 1),
+        "passages_per_s": round(len(texts) / plain, 1),
+    }
+    full = palermo_ingest(path, home)
+    results["ingest"] = full
+    results["ingest"]["passages_per_s"] = round(full["chunks_written"] / full["wall_s"], 1)
+    results["ratio_to_plain_encoder"] = round(
+        results["ingest"]["passages_per_s"] / results["plain_encoder"]["passages_per_s"], 2
+    )
+    results["peak_ingest_rss_mb"] = peak_child_mb()
+    results["unchanged_reingest"] = palermo_ingest(path, home)
+    results["after"] = quality_and_latency(settings, quality_sets)
+    if with_corpus:
+        results["all_facts_drop_points"] = {
+            name: round(
+                100 * (results["before"][name]["all_facts"] - results["after"][name]["all_facts"]),
+                1,
+            )
+            for name in quality_sets
+        }
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    quiet_network_env()
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    records = commands.add_parser("records", help="make a JSONL of paragraph records")
+    records.add_argument("source", type=Path, help="a folder of .txt files")
+    records.add_argument("out", type=Path)
+    records.add_argument("--count", type=int, default=12_000)
+    bench = commands.add_parser("run", help="benchmark ingest and answers on a file or folder")
+    bench.add_argument("path", type=Path)
+    bench.add_argument(
+        "--with-corpus", action="store_true", help="ingest the corpus first; measure quality drop"
+    )
+    bench.add_argument("--keep", type=Path, help="keep the benchmark store in this folder")
+    args = parser.parse_args(argv)
+    if args.command == "records":
+        print(f"{make_records(args.source, args.out, args.count)} records written to {args.out}")
+        return 0
+    print(json.dumps(run(args.path, args.with_corpus, args.keep), indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
