@@ -23,7 +23,7 @@ from assistant.records import Filters, Passage
 from ingest.store import Store, bm25_tokens, content_terms
 
 RRF_K = 60
-WEIGHTS = {"sentence": 1.0, "passage": 1.0, "bm25": 1.0, "document": 1.0}
+WEIGHTS = {"sentence": 1.0, "passage": 1.0, "bm25": 1.0}
 
 
 @dataclass
@@ -38,8 +38,6 @@ class Snapshot:
     document_frequency: Counter[str]
     names: dict[str, re.Pattern[str]]  # doc id -> its aliases as one pattern
     groups: list[tuple[re.Pattern[str], list[str]]]  # "both protocols" -> the protocols
-    centroid_docs: list[str]  # doc ids, in the order of the rows of `centroids`
-    centroids: np.ndarray  # each document's unit mean passage embedding
 
     @classmethod
     def load(cls, store: Store) -> Snapshot:
@@ -62,16 +60,7 @@ class Snapshot:
             persisted.document_frequency,
             _names(aliases),
             _groups(aliases),
-            persisted.doc_ids,
-            persisted.centroids,
         )
-
-    def document_ranks(self, embedding: list[float]) -> dict[str, int]:
-        """Each document's rank by how close its centroid is to the query, best first."""
-        if not self.centroid_docs:
-            return {}
-        order = np.argsort(-(self.centroids @ np.asarray(embedding, dtype=np.float32)))
-        return {self.centroid_docs[i]: rank for rank, i in enumerate(order)}
 
     def mentioned(self, text: str) -> list[str]:
         """Documents the text names by one of their aliases, in order of first mention."""
@@ -391,11 +380,6 @@ def _fused_search(
     for rank, (index, score) in enumerate(lexical):
         fused[index] = fused.get(index, 0.0) + WEIGHTS["bm25"] / (RRF_K + rank + 1)
         bm25[index] = score
-    if "document_prior" not in off:  # a passage of a document about the question ranks higher
-        ranks = snapshot.document_ranks(embedding)
-        for index in fused:
-            rank = ranks.get(str(snapshot.metadatas[index].get("doc_id", "")), len(ranks))
-            fused[index] += WEIGHTS["document"] / (RRF_K + rank + 1)
     seats = [position[c] for c, _ in by_sentence[:2] if c in position]
     seats += [position[c] for c, _ in dense[:1] if c in position]
     seats += [index for index, _ in lexical[:1]]

@@ -29,7 +29,6 @@ COMPONENTS = {
     "bm25": "BM25 ranking in the fusion",
     "dense": "whole-passage embedding ranking in the fusion",
     "sentences": "sentence embedding ranking in the fusion",
-    "document_prior": "passages of documents whose centroid is closer to the question rank higher",
     "meaning": "a sentence's cosine to the question in its score",
     "words": "the share of the question's words a sentence holds, in its score",
     "soft_words": "words of like meaning count in part ('boat' for 'vessel')",

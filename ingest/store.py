@@ -2,8 +2,9 @@
 
 Chroma is the source of truth. Each passage carries its document's hash and chunk count, so a
 document is complete exactly when all its passages are present with one hash; anything else (a
-run killed half-way) is repaired by the next ingest. The BM25 index is derived from the passages
-and records the corpus version it was built from, so it is rebuilt only when the store changed.
+run killed half-way) is repaired by the next ingest. The BM25 index and the manifest (each
+document's passage and sentence ids) are derived from the passages and record the corpus version
+they were built from, so they are rebuilt only when the store changed.
 """
 
 from __future__ import annotations
@@ -31,15 +32,13 @@ INDEX_FORMAT = 2  # raise when DerivedIndex changes shape, so old pickles are re
 
 @dataclass
 class DerivedIndex:
-    """What is derived from the passages of one corpus version: a BM25 retriever, term document
-    counts, and each document's centroid (the mean of its passage embeddings)."""
+    """What is derived from the passages of one corpus version: a BM25 retriever and term
+    document counts."""
 
     version: str
     retriever: Any
     ids: list[str]
     document_frequency: Counter[str]
-    doc_ids: list[str]
-    centroids: Any  # float32 matrix, one unit row per doc id
     format: int = INDEX_FORMAT
 
 
@@ -334,26 +333,6 @@ class Store:
             return None
         return index
 
-    def _centroids(self) -> tuple[list[str], Any]:
-        """Each document's unit centroid of passage embeddings, read in parts from Chroma."""
-        import numpy as np
-
-        sums: dict[str, Any] = {}
-        total = self.passages.count()
-        for offset in range(0, total, self.batch_size):
-            part = self.passages.get(
-                include=["embeddings", "metadatas"], limit=self.batch_size, offset=offset
-            )
-            for vector, metadata in zip(part["embeddings"], part["metadatas"], strict=True):
-                doc_id = str(metadata.get("doc_id", ""))
-                sums[doc_id] = sums.get(doc_id, 0) + np.asarray(vector, dtype=np.float32)
-        doc_ids = sorted(sums)
-        if not doc_ids:
-            return [], np.zeros((0, 0), dtype=np.float32)
-        matrix = np.stack([sums[d] for d in doc_ids])
-        matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
-        return doc_ids, matrix
-
     def rebuild_derived(self, data: dict[str, Any] | None = None) -> DerivedIndex:
         """Index every passage for BM25 and persist it with the corpus version it reflects.
 
@@ -375,9 +354,6 @@ class Store:
             retriever.index(bm25_tokens(texts), show_progress=False)
             for tokens in bm25_tokens(documents):
                 frequency.update(set(tokens))
-        doc_ids, centroids = self._centroids()
-        built = DerivedIndex(
-            self.corpus_version(ids), retriever, ids, frequency, doc_ids, centroids
-        )
+        built = DerivedIndex(self.corpus_version(ids), retriever, ids, frequency)
         write_atomic(self.derived_path, pickle.dumps(built))
         return built
