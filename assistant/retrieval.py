@@ -124,6 +124,17 @@ class Snapshot:
             / (self.document_frequency.get(term, 0) + 0.5)
         )
 
+    @cached_property
+    def position(self) -> dict[str, int]:
+        """Each chunk id's index in this snapshot."""
+        return {chunk_id: i for i, chunk_id in enumerate(self.ids)}
+
+    def sentence_count(self, chunk_id: str) -> int | None:
+        """How many sentence rows a passage has, or None when its store did not record it."""
+        index = self.position.get(chunk_id)
+        count = self.metadatas[index].get("n_sentences") if index is not None else None
+        return int(count) if count is not None else None
+
     def passage(self, index: int, score: float = 0.0) -> Passage:
         return passage_from(self.ids[index], self.texts[index], self.metadatas[index], score)
 
@@ -246,13 +257,10 @@ def sentence_search(
     Sentences are short enough for the model to see whole, so this finds a passage by a sentence
     that a whole-passage embedding (cut at the model's length limit) blurs or misses.
     """
-    count = store.sentences.count()
-    if not count:
-        return []
     where = chroma_where(filters)
     result = store.sentences.query(
         query_embeddings=[embedding],
-        n_results=min(k, count),
+        n_results=k,
         where=where,
         include=["metadatas", "distances"],
     )
@@ -366,7 +374,7 @@ def _fused_search(
     )
     terms = lexical_query(query) if "definition_terms" not in off else query
     lexical = lexical_search(snapshot, terms, depth, filters) if "bm25" not in off else []
-    position = {chunk_id: i for i, chunk_id in enumerate(snapshot.ids)}
+    position = snapshot.position
     fused: dict[int, float] = {}
     cosine: dict[int, float] = {}
     bm25: dict[int, float] = {}

@@ -20,7 +20,7 @@ from assistant.records import Answer, Filters, Passage
 from assistant.retrieval import Snapshot, hybrid_search
 from assistant.settings import Settings, quiet_network_env
 from assistant.word_match import QuestionWords, WordVectors, up_to_date
-from ingest.store import Store, StoredDocument
+from ingest.store import Store, StoredDocument, sentence_id
 
 
 class EmptyStoreError(RuntimeError):
@@ -173,7 +173,7 @@ class Assistant:
         drafted = answer_from(
             asked,
             pool,
-            self._sentences_of(pool),
+            self._sentences_of(pool, snapshot),
             self.settings.refusal_threshold,
             self.settings.answer_sentences,
             self._similarity,
@@ -193,14 +193,28 @@ class Assistant:
             support_score=drafted.support,
         )
 
-    def _sentences_of(self, passages: list[Passage]) -> dict[str, Any]:
+    def _sentences_of(self, passages: list[Passage], snapshot: Snapshot) -> dict[str, Any]:
+        """The pool's sentence rows, looked up by id (each passage records how many sentences
+        it has); a `where` lookup scans every sentence, which shows at tens of thousands."""
         if not passages:
             return {"documents": [], "metadatas": [], "embeddings": []}
-        ids = [p.chunk_id for p in passages]
-        where = {"chunk_id": {"$in": ids}} if len(ids) > 1 else {"chunk_id": ids[0]}
-        data = self.store.sentences.get(
-            where=where, include=["documents", "metadatas", "embeddings"]
-        )
+        include = ["documents", "metadatas", "embeddings"]
+        counts = [snapshot.sentence_count(p.chunk_id) for p in passages]
+        if None not in counts:
+            ids = [
+                sentence_id(p.chunk_id, i)
+                for p, count in zip(passages, counts, strict=True)
+                for i in range(count or 0)
+            ]
+            data = self.store.sentences.get(ids=ids, include=include)
+        else:  # a store written before sentence counts were kept
+            chunk_ids = [p.chunk_id for p in passages]
+            where = (
+                {"chunk_id": {"$in": chunk_ids}}
+                if len(chunk_ids) > 1
+                else {"chunk_id": chunk_ids[0]}
+            )
+            data = self.store.sentences.get(where=where, include=include)
         return {
             "documents": data["documents"] or [],
             "metadatas": data["metadatas"] or [],
