@@ -55,7 +55,7 @@ def passage_texts(path: Path, settings: Settings) -> list[str]:
     from ingest.chunking import chunk_document
     from ingest.embedding import passage_text_for_embedding
     from ingest.loaders import discover, load_file
-    from ingest.pipeline import derive_title
+    from ingest.sources import derive_title
 
     texts = []
     for file in discover([path]):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from assistant.settings import Settings
 from assistant.word_match import WordVectors
-from ingest import pipeline
+from ingest import sources
 from ingest.loaders import load_file as real_load_file
 from ingest.pipeline import ingest
 from ingest.store import Store
@@ -41,7 +41,7 @@ def test_ingest_is_idempotent_and_tracks_changes_and_removals(tmp_path, small_co
 
     loads = []
     monkeypatch.setattr(
-        pipeline, "load_file", lambda *args: loads.append(args) or real_load_file(*args)
+        sources, "load_file", lambda *args: loads.append(args) or real_load_file(*args)
     )
     again = ingest(None, settings, progress=False)
     assert loads == []  # unchanged bytes, catalog and code: skipped on their fingerprint, unread
