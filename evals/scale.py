@@ -99,6 +99,9 @@ def palermo_ingest(path: Path, home: Path) -> dict[str, float]:
         "chunks_in_store": int(match.group(2)),
         "exit": done.returncode,
         "summary": done.stdout.strip().splitlines()[0],
+        "time_split": next(
+            (line for line in done.stdout.splitlines() if line.startswith("Time: ")), ""
+        ),
     }
 
 
