@@ -28,7 +28,7 @@ def _size_mb(path: Path) -> float:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1e6
 
 
-def _percentile(values: list[float], q: float) -> float:
+def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     results["start_to_first_answer_s"] = round(_first_answer_seconds(home), 1)
     latencies, quality = _ask_latencies(settings, args.rounds)
     results["ask_p50_ms"] = round(statistics.median(latencies), 1)
-    results["ask_p95_ms"] = round(_percentile(latencies, 0.95), 1)
+    results["ask_p95_ms"] = round(percentile(latencies, 0.95), 1)
     results["asks"] = len(latencies)
     results["core_quality"] = {
         k: round(quality[k], 3) for k in ("hit@5", "all_facts", "refusal_recall")
@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         results["store_mb_with_distractors"] = round(_size_mb(home), 1)
         latencies, quality = _ask_latencies(settings, 1)
         results["ask_p50_ms_with_distractors"] = round(statistics.median(latencies), 1)
-        results["ask_p95_ms_with_distractors"] = round(_percentile(latencies, 0.95), 1)
+        results["ask_p95_ms_with_distractors"] = round(percentile(latencies, 0.95), 1)
         results["core_quality_with_distractors"] = {
             k: round(quality[k], 3) for k in ("hit@5", "all_facts", "refusal_recall")
         }

@@ -140,9 +140,16 @@ def load_jsonl(path: Path, max_bytes: int) -> Iterator[LoadedDocument | Failure]
 
     The size limit applies to each record, not the file: a large JSONL is many small documents.
     """
+    for where, data in jsonl_lines(path):
+        yield from load_jsonl_record(where, data, max_bytes)
+
+
+def jsonl_lines(path: Path) -> Iterator[tuple[str, bytes]]:
+    """("FILE line N", raw bytes) of each non-blank line, streamed."""
     with path.open("rb") as handle:
         for number, data in enumerate(handle, start=1):
-            yield from load_jsonl_record(f"{path} line {number}", data, max_bytes)
+            if data.strip():
+                yield f"{path} line {number}", data
 
 
 def count_records(path: Path) -> int:

@@ -177,9 +177,10 @@ def ingest(
 ) -> IngestReport:
     """Bring the store in line with `paths` (default: the corpus folder) and report what changed.
 
-    Documents stream through: unchanged ones are skipped on their hash, new and changed ones are
-    chunked and gathered into batches of about `settings.ingest_batch` passages, each embedded in one call
-    and written in one Chroma add. The derived indexes are rebuilt once, at the end.
+    Documents stream through: unchanged ones are skipped on their fingerprint or hash, new and
+    changed ones are chunked and gathered into batches of about `settings.ingest_batch` passages,
+    each embedded in one call per kind and written in one Chroma add. The derived indexes are
+    rebuilt once, at the end.
     """
     from tqdm import tqdm
 
@@ -191,24 +192,25 @@ def ingest(
     stored = store.documents()  # the manifest: read once, each document's passage and sentence ids
     seen: set[str] = set()
     batch: list[_Prepared] = []
+    pending = 0  # passages in the batch
     embedder = None
     records = sum(count_records(path) for path in discover([r for r in roots if r.exists()]))
 
     def flush() -> None:
-        nonlocal embedder
+        nonlocal embedder, pending
         embedder = embedder or load_embedder(settings)
         report.chunks_written += _write_batch(batch, store, embedder, report)
         bar.set_postfix_str(f"{report.chunks_written} chunks written", refresh=False)
         bar.update(len(batch))
         batch.clear()
+        pending = 0
 
     with tqdm(
         total=records, unit="record", desc="Ingesting", disable=not progress, dynamic_ncols=True
     ) as bar:
         for loaded in read_sources(roots, settings, stored):
             if isinstance(loaded, Failure):
-                if loaded not in report.failures:
-                    report.failures.append(loaded)
+                report.failures.append(loaded)
                 bar.update(1)
                 continue
             if isinstance(loaded, Unchanged):
@@ -243,7 +245,8 @@ def ingest(
                     loaded.info, loaded.doc, chunks, loaded.doc_hash, loaded.fingerprint, existing
                 )
             )
-            if sum(len(item.chunks) for item in batch) >= settings.ingest_batch:
+            pending += len(chunks)
+            if pending >= settings.ingest_batch:
                 flush()
         if batch:
             flush()
@@ -284,15 +287,12 @@ def _write_batch(batch: list[_Prepared], store: Store, embedder: Any, report: In
     report.timed("embedding", began)
     began = time.perf_counter()
     writes = []
+    passages_done = sentences_done = 0  # each document takes its share of the vectors in turn
     for item, (rows, texts, counts) in zip(batch, sentences, strict=True):
-        vectors, passage_vectors = (
-            passage_vectors[: len(item.chunks)],
-            passage_vectors[len(item.chunks) :],
-        )
-        rows["embeddings"], sentence_vectors = (
-            sentence_vectors[: len(texts)],
-            sentence_vectors[len(texts) :],
-        )
+        vectors = passage_vectors[passages_done : passages_done + len(item.chunks)]
+        rows["embeddings"] = sentence_vectors[sentences_done : sentences_done + len(texts)]
+        passages_done += len(item.chunks)
+        sentences_done += len(texts)
         nodes = _passage_nodes(item, vectors, counts)
         writes.append(
             DocumentWrite(item.info.doc_id, item.doc_hash, item.doc.text, nodes, rows, item.old)

@@ -18,7 +18,7 @@ from pathlib import Path
 from assistant.settings import Settings
 from ingest.catalog import Catalog, CatalogError, load_catalog
 from ingest.chunking import CHUNKER_VERSION
-from ingest.loaders import discover, load_file, load_jsonl_record
+from ingest.loaders import discover, jsonl_lines, load_file, load_jsonl_record
 from ingest.records import DocumentInfo, Failure, LoadedDocument
 from ingest.store import StoredDocument
 
@@ -91,12 +91,9 @@ def _raw_units(path: Path, max_bytes: int) -> Iterator[tuple[str, bytes | None]]
     (too large or unreadable: loading reports why)."""
     try:
         if path.suffix.lower() == ".jsonl":
-            with path.open("rb") as handle:
-                for number, data in enumerate(handle, start=1):
-                    if data.strip():
-                        yield f"{path} line {number}", data
-            return
-        yield str(path), (path.read_bytes() if 0 < path.stat().st_size <= max_bytes else None)
+            yield from jsonl_lines(path)
+        else:
+            yield str(path), (path.read_bytes() if 0 < path.stat().st_size <= max_bytes else None)
     except OSError:
         yield str(path), None
 
@@ -106,6 +103,7 @@ def read_sources(
 ) -> Iterator[Loaded | Unchanged | Failure]:
     """Every document under the roots, with its catalog facts and hash, or why it failed."""
     catalogs: dict[Path, Catalog] = {}
+    reported: set[int] = set()  # catalogs whose problems were given (roots may share one)
     sources: dict[str, str] = {}  # doc id -> where it was read, to name duplicates
     known = {d.source: d for d in stored.values() if d.complete and d.fingerprint}
     max_bytes = int(settings.max_file_mb * 1_000_000)
@@ -118,7 +116,9 @@ def read_sources(
         except CatalogError as err:
             yield Failure(str(root), str(err))
             continue
-        yield from root_catalog.problems
+        if id(root_catalog) not in reported:
+            reported.add(id(root_catalog))
+            yield from root_catalog.problems
         for path in discover([root]):
             catalog = _nearest_catalog(path, catalogs)
             if path.resolve() in catalog.rejected:
@@ -134,7 +134,10 @@ def read_sources(
                     sources[same.doc_id] = source
                     yield Unchanged(same.doc_id)
                     continue
-                items = load_jsonl_record(source, raw, max_bytes) if jsonl and raw else None
+                if jsonl and raw is None:
+                    yield Failure(source, "cannot read file; check its permissions")
+                    continue
+                items = load_jsonl_record(source, raw, max_bytes) if jsonl else None
                 for item in items or load_file(path, max_bytes):
                     if isinstance(item, Failure):
                         yield item
