@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from assistant.asked_for import missing
 from assistant.question_kinds import (
     ALLOWS,
     ASKS_FOR_CALENDAR_DATE,
@@ -512,10 +513,15 @@ def answer_from(
         question.off,
         MAX_ANSWER_WORDS * scale,
     )
-    if refuses(question, chosen, threshold, similarity):
+    lacking = missing(
+        question.text, [c.text for c in chosen], [c.passage for c in chosen], question.off
+    )
+    if lacking or refuses(question, chosen, threshold, similarity):
         text = REFUSAL
         if question.strangers:
             text += f" They never mention {', '.join(question.strangers)}."
+        elif lacking:
+            text += f" {lacking}"
         return Drafted(text, [], True, support(chosen), shown)
     text, citations = compose(chosen)
     return Drafted(text, citations, False, support(chosen), shown)

@@ -21,6 +21,8 @@ COMPONENTS = {
     "threshold": "refuse when the best sentence scores below refusal_threshold",
     "figure_refusal": "refuse a figure question whose best sentence has no such figure",
     "date_refusal": "refuse an on-what-date question whose best sentence has no date",
+    "country_list": "refuse a 'which countries' question whose quotes name fewer than two",
+    "after_date": "refuse a question about a year after every cited document was written",
     "condense": "expand a follow-up with the previous turn before retrieval",
     "follow_on": "a follow-up prefers what was not said yet",
     "named_search": "search a document the question names first",

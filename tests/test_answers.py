@@ -72,6 +72,20 @@ def test_a_near_miss_about_a_place_the_documents_never_name_is_refused_saying_so
     assert not answered.refused and answered.citations
 
 
+def test_a_near_miss_asking_for_what_the_passages_cannot_hold_is_refused_saying_why(assistant):
+    """The Protocol's ratification clauses are close to "which countries have signed up", but
+    name no parties; a 2021 note announcing the 2022 session cannot report what it decided."""
+    listed = assistant.ask("Which countries have signed up to the Smuggling Protocol?")
+    assert listed.refused and "They list no countries in answer to this." in listed.answer
+    assert listed.retrieved and not listed.citations
+    later = assistant.ask("What were the results of the Commission session in 2022?")
+    assert later.refused and "written before 2022" in later.answer
+    covered = assistant.ask("Which countries does GLO.ACT cover?")
+    assert not covered.refused and covered.citations
+    dated = assistant.ask("What was discussed at the CCPCJ thematic discussion in 2021?")
+    assert not dated.refused and dated.citations
+
+
 def test_filters_restrict_retrieval(assistant):
     only_news = assistant.search("smuggling of migrants", k=10, filters=Filters(kinds=["news"]))
     assert only_news and {p.kind for p in only_news} == {"news"}

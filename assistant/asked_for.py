@@ -1,0 +1,76 @@
+"""Whether the evidence holds the kind of thing a question asks for.
+
+Similarity cannot refuse a near miss: "which countries have ratified the Protocol?" is close to
+the Protocol's ratification clauses, "what did the CCPCJ decide at its May 2022 session?" is close
+to a 2021 note announcing that session. Each asks for something those passages cannot hold: a
+list of countries, an event after they were written.
+Each check below names what is missing, so the refusal can say why.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+
+from assistant.question_kinds import years_in
+from assistant.records import Passage
+
+# "which countries", "which other states", "list the countries"; not "what must States do" nor
+# "what States Parties shall ..."
+ASKS_FOR_COUNTRIES = re.compile(
+    r"\b(which|what|list( of)?( the)?|name( the)?)\s+((other|member|partner)\s+)?"
+    r"(countries|states|nations)\b(?!\s+part)",
+    re.I,
+)
+
+
+@lru_cache(maxsize=1)
+def _country_names() -> re.Pattern[str]:
+    """Every country's short, common and official name (ISO 3166, from pycountry)."""
+    import pycountry
+
+    names: set[str] = set()
+    for country in pycountry.countries:
+        for attribute in ("name", "common_name", "official_name"):
+            name = getattr(country, attribute, None)
+            if name:  # "Bolivia, Plurinational State of" is also "Bolivia"
+                names.add(name.split(",")[0])
+    ordered = sorted(names, key=len, reverse=True)
+    return re.compile(r"\b(" + "|".join(re.escape(n) for n in ordered) + r")\b")
+
+
+def countries_named(text: str) -> set[str]:
+    return set(_country_names().findall(text))
+
+
+def _year(date: str) -> int | None:
+    found = years_in(date or "")
+    return int(found[0]) if found else None
+
+
+def missing(
+    question: str,
+    quoted: Iterable[str],
+    passages: list[Passage],
+    off: frozenset[str] = frozenset(),
+) -> str | None:
+    """What the question asks for that the quoted sentences and their passages lack, in words a
+    reader understands, or None when nothing is missing.
+
+    - a list of countries needs the quotes to name at least two;
+    - a year after every cited document was written (and not in the future) asks about events
+      those documents cannot report.
+    """
+    text = " ".join(quoted)
+    countries = ASKS_FOR_COUNTRIES.search(question) and "country_list" not in off
+    if countries and len(countries_named(text)) < 2:
+        return "They list no countries in answer to this."
+    asked_years = [int(y) for y in years_in(question)]
+    written = [_year(p.date) for p in passages]
+    if asked_years and written and None not in written and "after_date" not in off:
+        latest, asked = max(y for y in written if y is not None), min(asked_years)
+        if latest < asked <= datetime.date.today().year:
+            return f"The documents found were written before {asked}."
+    return None

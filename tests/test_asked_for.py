@@ -1,0 +1,53 @@
+"""What a question asks for against what the quoted evidence holds (no model needed)."""
+
+from __future__ import annotations
+
+import datetime
+
+from assistant.asked_for import ASKS_FOR_COUNTRIES, countries_named, missing
+from assistant.records import Passage
+
+
+def _passage(date: str) -> Passage:
+    return Passage("c", "d", "T", "P", date, "news", "", None, "text", 0, 4)
+
+
+def test_only_questions_for_a_list_of_countries_ask_for_one():
+    for asked in [
+        "Which countries have ratified it?",
+        "which other states joined?",
+        "List the countries in the project",
+    ]:
+        assert ASKS_FOR_COUNTRIES.search(asked), asked
+    for not_asked in [
+        "What must States do?",
+        "What States Parties shall adopt measures?",
+        "Which country hosted it?",
+    ]:
+        assert not ASKS_FOR_COUNTRIES.search(not_asked), not_asked
+
+
+def test_country_names_in_their_short_and_official_forms():
+    named = countries_named("Islamic Republic of Iran, Viet Nam, Bolivia and the Niger")
+    assert {"Islamic Republic of Iran", "Viet Nam", "Bolivia", "Niger"} <= named
+    assert not countries_named("States Parties to this Protocol")
+
+
+def test_a_list_of_countries_needs_two_named_in_the_quotes():
+    question = "Which countries have ratified the Protocol?"
+    one = ["It was opened for signature in Palermo, Italy."]
+    assert "list no countries" in missing(question, one, [_passage("2000-11-15")])
+    two = ["It covers Afghanistan, Bangladesh and Pakistan."]
+    assert missing(question, two, [_passage("2000-11-15")]) is None
+    assert missing(question, one, [_passage("2000-11-15")], frozenset({"country_list"})) is None
+
+
+def test_a_year_after_every_cited_document_was_written_is_refused():
+    question = "What did the Commission decide in 2022?"
+    assert "written before 2022" in missing(question, ["x"], [_passage("2021-12-08")])
+    assert missing(question, ["x"], [_passage("2021-12-08"), _passage("2022-05-20")]) is None
+    assert missing(question, ["x"], [_passage("")]) is None  # an undated document may be later
+    future = datetime.date.today().year + 3
+    assert missing(f"What is planned for {future}?", ["x"], [_passage("2021-12-08")]) is None
+    span = "What does their 2011-2015 strategy focus on?"  # a span that began before the paper
+    assert missing(span, ["x"], [_passage("2012-02-09")]) is None
