@@ -15,10 +15,14 @@ from ingest.store import content_terms
 Similarity = Callable[[str, list[str]], float]
 FIGURE_MATCH = 0.35  # least similarity between the thing asked about and the thing counted
 
+# the measures a figure answers: "what's the estimated yearly profit", "the population of X"
+_MEASURE = (
+    r"number|total|percentage|proportion|share|amount|budget|fees?|price|cost|population|"
+    r"profits?|revenues?|income|turnover|rate|size"
+)
 ASKS_FOR_FIGURE = re.compile(
-    r"\b(how (many|much)|what (number|percentage|proportion|share|amount|budget|fee|price)|"
-    r"how large|what is the (number|total|budget|cost)|in (years|months|days|euros|dollars|"
-    r"per ?cent))\b",
+    rf"\b(how (many|much)|how large|in (years|months|days|euros|dollars|per ?cent)|"
+    rf"what(?:'s| is| was| are| were)?\s+(the\s+)?(\S+\s+){{0,2}}?({_MEASURE}))\b",
     re.I,
 )
 ASKS_FOR_MONEY = re.compile(

@@ -24,6 +24,10 @@ from assistant.question_kinds import (
             False,
         ),
         ("Who pays for the return of smuggled migrants?", False),
+        ("What's the population of Mali?", True),
+        ("what is the estimated annual profit of the networks?", True),
+        ("What are the three pillars of its work?", False),
+        ("What forms of exploitation does it list?", False),
     ],
 )
 def test_a_figure_question_asks_for_an_amount_not_merely_about_one(question, figure):
