@@ -177,6 +177,7 @@ class Question:
     said: str = ""
     named: list[str] = field(default_factory=list)  # documents the question names
     strangers: list[str] = field(default_factory=list)  # names in it the corpus never mentions
+    others: list[str] = field(default_factory=list)  # instruments it names the corpus lacks
     off: frozenset[str] = frozenset()  # engine components switched off (ablations only)
 
     def meaning(self, embedding: np.ndarray) -> float:
@@ -513,9 +514,12 @@ def answer_from(
         question.off,
         MAX_ANSWER_WORDS * scale,
     )
-    lacking = missing(
-        question.text, [c.text for c in chosen], [c.passage for c in chosen], question.off
-    )
+    if question.others and not question.named:  # about an instrument the corpus only cites
+        lacking = f"The corpus does not hold the {question.others[0]}; it only mentions it."
+    else:
+        lacking = missing(
+            question.text, [c.text for c in chosen], [c.passage for c in chosen], question.off
+        )
     if lacking or refuses(question, chosen, threshold, similarity):
         text = REFUSAL
         if question.strangers:

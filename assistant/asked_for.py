@@ -16,9 +16,24 @@ from functools import lru_cache
 
 from assistant.question_kinds import years_in
 from assistant.records import Passage
+from ingest.store import content_terms
 
 # "which countries", "which other states", "list the countries"; not "what must States do" nor
 # "what States Parties shall ..."
+# a named instrument: "the 1951 Refugee Convention", "the UN Firearms Protocol", "the Global
+# Compact for Safe, Orderly and Regular Migration"
+_CAPITAL = r"[A-Z][\w'’.-]*"
+_INSTRUMENT = re.compile(
+    rf"(?:\b\d{{4}}\s+)?(?:\b{_CAPITAL}(?:\s+of)?\s+){{0,4}}"
+    r"(?:Convention|Protocol|Compact|Covenant|Charter|Declaration|Directive)\b"
+    rf"(?:\s+(?:on|for|against|relating to|of)\s+(?:the\s+)?{_CAPITAL}"
+    rf"(?:(?:,?\s+(?:and|of|of the|in|on|the)\s+|,\s*|\s+){_CAPITAL})*)?"
+)
+# words of any instrument's name, which tell none apart
+_GENERIC = content_terms(
+    "UN United Nations international convention protocol compact covenant charter declaration "
+    "directive additional optional"
+)
 ASKS_FOR_COUNTRIES = re.compile(
     r"\b(which|what|list( of)?( the)?|name( the)?)\s+((other|member|partner)\s+)?"
     r"(countries|states|nations)\b(?!\s+part)",
@@ -43,6 +58,23 @@ def _country_names() -> re.Pattern[str]:
 
 def countries_named(text: str) -> set[str]:
     return set(_country_names().findall(text))
+
+
+def other_instruments(question: str, title_terms: set[str]) -> list[str]:
+    """The instruments a question names that are none of the corpus's documents: half the
+    words of the name or more (beyond "UN", "Convention" and the like) are in no document's
+    title or alias ("Rights of the Child" shares only "rights" with the corpus's titles).
+
+    The corpus may cite such an instrument ("the 1951 Convention ... relating to the Status of
+    Refugees"), but it does not hold its text: what it says, its articles or objectives.
+    """
+    out = []
+    for match in _INSTRUMENT.finditer(question):
+        name = match.group(0).strip(" ,")
+        words = {w for w in content_terms(name) - _GENERIC if not w.isdigit()}
+        if words and len(words - title_terms) >= len(words) / 2:
+            out.append(name)
+    return out
 
 
 def _year(date: str) -> int | None:

@@ -103,6 +103,14 @@ class Snapshot:
         return sorted({f"{m.get('title', '')}\n{m.get('section', '')}" for m in self.metadatas})
 
     @cached_property
+    def title_terms(self) -> set[str]:
+        """The words of every document's title and aliases: what names a corpus document."""
+        names = {str(m.get("title", "")) for m in self.metadatas}
+        for aliases in _aliases(self.metadatas).values():
+            names |= aliases
+        return content_terms(" ".join(sorted(names)))
+
+    @cached_property
     def _vocabulary(self) -> set[str]:
         return set(self.document_frequency) | content_terms(" ".join(self._labels))
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from assistant.anchors import anchors
 from assistant.answer import Question, answer_from
+from assistant.asked_for import other_instruments
 from assistant.followup import condense, last_answer
 from assistant.records import Answer, Filters, Passage
 from assistant.retrieval import Snapshot, hybrid_search
@@ -156,6 +157,9 @@ class Assistant:
             ),
             named=named,
             strangers=snapshot.strangers(anchors(own)) if "strangers" not in off else [],
+            others=other_instruments(question, snapshot.title_terms)
+            if "other_instrument" not in off
+            else [],
             off=off,
         )
         if query != question:

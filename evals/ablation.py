@@ -22,6 +22,7 @@ COMPONENTS = {
     "figure_refusal": "refuse a figure question whose best sentence has no such figure",
     "date_refusal": "refuse an on-what-date question whose best sentence has no date",
     "country_list": "refuse a 'which countries' question whose quotes name fewer than two",
+    "other_instrument": "refuse a question about an instrument the corpus does not hold",
     "after_date": "refuse a question about a year after every cited document was written",
     "condense": "expand a follow-up with the previous turn before retrieval",
     "follow_on": "a follow-up prefers what was not said yet",

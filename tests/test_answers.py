@@ -84,6 +84,10 @@ def test_a_near_miss_asking_for_what_the_passages_cannot_hold_is_refused_saying_
     assert not covered.refused and covered.citations
     dated = assistant.ask("What was discussed at the CCPCJ thematic discussion in 2021?")
     assert not dated.refused and dated.citations
+    other = assistant.ask("What are the objectives of the Global Compact on Refugees?")
+    assert other.refused and "does not hold the Global Compact on Refugees" in other.answer
+    cited = assistant.ask("What does the Smuggling Protocol say about the 1951 Refugee Convention?")
+    assert not cited.refused and cited.citations
 
 
 def test_filters_restrict_retrieval(assistant):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime
 
-from assistant.asked_for import ASKS_FOR_COUNTRIES, countries_named, missing
+from assistant.asked_for import ASKS_FOR_COUNTRIES, countries_named, missing, other_instruments
 from assistant.records import Passage
+from ingest.store import content_terms
 
 
 def _passage(date: str) -> Passage:
@@ -51,3 +52,30 @@ def test_a_year_after_every_cited_document_was_written_is_refused():
     assert missing(f"What is planned for {future}?", ["x"], [_passage("2021-12-08")]) is None
     span = "What does their 2011-2015 strategy focus on?"  # a span that began before the paper
     assert missing(span, ["x"], [_passage("2012-02-09")]) is None
+
+
+TITLES = content_terms(
+    "United Nations Convention against Transnational Organized Crime; Protocol against the "
+    "Smuggling of Migrants by Land, Sea and Air; Smuggling Protocol; Palermo Convention; "
+    "New rights-based technical cooperation tools"
+)
+
+
+def test_instruments_the_corpus_does_not_hold_are_told_from_its_own_documents():
+    assert other_instruments(
+        "What does Article 33 of the 1951 Refugee Convention say?", TITLES
+    ) == ["1951 Refugee Convention"]
+    assert other_instruments("Does the Convention on the Rights of the Child apply?", TITLES) == [
+        "Convention on the Rights of the Child"
+    ]
+    assert other_instruments(
+        "What are the objectives of the Global Compact for Safe, Orderly and Regular Migration?",
+        TITLES,
+    )
+    for own in [
+        "What does the Smuggling Protocol require?",
+        "Is the Palermo Protocol in force?",
+        "What does the Convention say?",
+        "the UN Organized Crime Convention 2000",
+    ]:
+        assert other_instruments(own, TITLES) == [], own
