@@ -474,6 +474,7 @@ class Drafted:
     refused: bool
     support: float
     passages: list[Passage]
+    chosen: list[Candidate] = field(default_factory=list)
 
 
 def rerank(passages: list[Passage], candidates: list[Candidate], keep: int) -> list[Passage]:
@@ -526,6 +527,30 @@ def answer_from(
             text += f" They never mention {', '.join(question.strangers)}."
         elif lacking:
             text += f" {lacking}"
-        return Drafted(text, [], True, support(chosen), shown)
+        return Drafted(text, [], True, support(chosen), shown, chosen)
     text, citations = compose(chosen)
-    return Drafted(text, citations, False, support(chosen), shown)
+    return Drafted(text, citations, False, support(chosen), shown, chosen)
+
+
+def merge_drafts(drafts: list[Drafted], keep: int) -> Drafted:
+    """One answer from the answers to a question's parts: the quotes of every part (each
+    sentence once), the passages of each part in turn. A part the documents do not answer
+    refuses the whole: half an answer to "does X have its own law, and what penalties does it
+    set?" reads as if the documents answered it."""
+    answered = [d for d in drafts if not d.refused]
+    if len(answered) < len(drafts):
+        return next(d for d in drafts if d.refused)
+    chosen: dict[tuple[str, int], Candidate] = {}
+    for draft in answered:
+        for candidate in draft.chosen:
+            chosen.setdefault((candidate.passage.chunk_id, candidate.start), candidate)
+    passages: dict[str, Passage] = {}
+    for rank in range(max(len(d.passages) for d in drafts)):
+        for draft in answered:
+            if rank < len(draft.passages):
+                passages.setdefault(draft.passages[rank].chunk_id, draft.passages[rank])
+    text, citations = compose(list(chosen.values()))
+    best = max(d.support for d in answered)
+    return Drafted(
+        text, citations, False, best, list(passages.values())[:keep], list(chosen.values())
+    )

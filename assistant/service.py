@@ -14,9 +14,10 @@ from typing import Any
 import numpy as np
 
 from assistant.anchors import anchors
-from assistant.answer import Question, answer_from
+from assistant.answer import Drafted, Question, answer_from, merge_drafts
 from assistant.asked_for import other_instruments
 from assistant.followup import condense, last_answer
+from assistant.parts import question_parts
 from assistant.records import Answer, Filters, Passage
 from assistant.retrieval import Snapshot, hybrid_search
 from assistant.settings import Settings, quiet_network_env
@@ -117,7 +118,12 @@ class Assistant:
         history: Sequence[Any] = (),
         filters: Filters | None = None,
     ) -> Answer:
-        """Answer a question (with the conversation so far) by quoting and citing the corpus."""
+        """Answer a question (with the conversation so far) by quoting and citing the corpus.
+
+        A question that asks several things ("how soon can it be amended, and how would a
+        country leave it?") is answered part by part, each part with its own retrieval, later
+        parts read as follow-ups of the first; the quotes are merged into one answer.
+        """
         timings: dict[str, float] = {}
         began = time.perf_counter()
         snapshot = self._snapshot
@@ -127,6 +133,36 @@ class Assistant:
             )
         question = " ".join(question.split())
         off = frozenset(self.settings.ablate)  # components switched off (ablations only)
+        parts = question_parts(question) if "parts" not in off else [question]
+        drafts = []
+        for n, part in enumerate(parts):
+            context = list(history) if n == 0 else [*history, {"role": "user", "content": parts[0]}]
+            drafts.append(self._draft(part, context, filters, off, snapshot, timings))
+        drafted = drafts[0] if len(drafts) == 1 else merge_drafts(drafts, self.settings.top_k)
+        timings["total"] = (time.perf_counter() - began) * 1000
+        return Answer(
+            question=question,
+            answer=drafted.text,
+            refused=drafted.refused,
+            citations=drafted.citations,
+            retrieved=drafted.passages,
+            timings_ms=timings,
+            corpus_version=snapshot.version,
+            query=condense(question, history) if "condense" not in off else question,
+            support_score=drafted.support,
+        )
+
+    def _draft(
+        self,
+        question: str,
+        history: Sequence[Any],
+        filters: Filters | None,
+        off: frozenset[str],
+        snapshot: Snapshot,
+        timings: dict[str, float],
+    ) -> Drafted:
+        """The extractive answer to one question: retrieve a pool, choose sentences or refuse."""
+        began = time.perf_counter()
         query = condense(question, history) if "condense" not in off else question
         vectors: dict[str, list[float]] = {}
 
@@ -165,13 +201,13 @@ class Assistant:
         if query != question:
             asked.context_vector = np.asarray(embed(context), dtype=np.float32)
             asked.said = last_answer(history)
-        timings["embed"] = (time.perf_counter() - began) * 1000
+        _add(timings, "embed", began)
 
         step = time.perf_counter()
         pool = hybrid_search(
             self.store, snapshot, query, embed, 2 * self.settings.top_k, filters, off
         )
-        timings["retrieve"] = (time.perf_counter() - step) * 1000
+        _add(timings, "retrieve", step)
 
         step = time.perf_counter()
         drafted = answer_from(
@@ -183,19 +219,8 @@ class Assistant:
             self._similarity,
             self.settings.top_k,
         )
-        timings["answer"] = (time.perf_counter() - step) * 1000
-        timings["total"] = (time.perf_counter() - began) * 1000
-        return Answer(
-            question=question,
-            answer=drafted.text,
-            refused=drafted.refused,
-            citations=drafted.citations,
-            retrieved=drafted.passages,
-            timings_ms=timings,
-            corpus_version=snapshot.version,
-            query=query,
-            support_score=drafted.support,
-        )
+        _add(timings, "answer", step)
+        return drafted
 
     def _sentences_of(self, passages: list[Passage], snapshot: Snapshot) -> dict[str, Any]:
         """The pool's sentence rows, looked up by id (each passage records how many sentences
@@ -224,3 +249,8 @@ class Assistant:
             "metadatas": data["metadatas"] or [],
             "embeddings": data["embeddings"] if data["embeddings"] is not None else [],
         }
+
+
+def _add(timings: dict[str, float], step: str, began: float) -> None:
+    """Add a step's milliseconds (a question in parts runs each step once per part)."""
+    timings[step] = timings.get(step, 0.0) + (time.perf_counter() - began) * 1000

@@ -24,6 +24,7 @@ COMPONENTS = {
     "country_list": "refuse a 'which countries' question whose quotes name fewer than two",
     "other_instrument": "refuse a question about an instrument the corpus does not hold",
     "after_date": "refuse a question about a year after every cited document was written",
+    "parts": "answer each part of a question that asks several things, refuse if one is not",
     "condense": "expand a follow-up with the previous turn before retrieval",
     "follow_on": "a follow-up prefers what was not said yet",
     "named_search": "search a document the question names first",

@@ -1,0 +1,46 @@
+"""Questions that ask several things are answered part by part."""
+
+from __future__ import annotations
+
+from assistant.parts import question_parts
+
+
+def test_a_question_asking_two_things_has_two_parts():
+    assert question_parts(
+        "Two things: how soon can a country propose changes to the protocol, and how would a "
+        "country get out of it?"
+    ) == [
+        "how soon can a country propose changes to the protocol",
+        "how would a country get out of it?",
+    ]
+    assert question_parts("What does the fund pay for? And how many groups does it back?") == [
+        "What does the fund pay for",
+        "And how many groups does it back?",
+    ]
+
+
+def test_one_question_stays_whole():
+    for whole in [
+        "Can migrants and asylum seekers be detained?",
+        "What's the population of Mali? I want to put the numbers in context.",
+        "Write a briefing note on GLO.ACT: what it is, who runs it and where it works",
+        "Who delivers GLO.ACT together with UNODC?",
+    ]:
+        assert question_parts(whole) == [whole]
+
+
+def test_each_part_is_answered_from_its_own_article(assistant):
+    question = (
+        "When can a State propose an amendment to the Smuggling Protocol, "
+        "and how can a State denounce it?"
+    )
+    answer = assistant.ask(question)
+    sections = {c.section.split(" —")[0] for c in answer.citations}
+    assert {"Article 23", "Article 24"} <= sections
+    settings = assistant.settings
+    try:  # asked as one question, the amendment article outranks every sentence on leaving
+        assistant.settings = settings.model_copy(update={"ablate": ["parts"]})
+        whole = assistant.ask(question)
+    finally:
+        assistant.settings = settings
+    assert "Article 24" not in {c.section.split(" —")[0] for c in whole.citations}
