@@ -34,6 +34,14 @@ _GENERIC = content_terms(
     "UN United Nations international convention protocol compact covenant charter declaration "
     "directive additional optional"
 )
+# one person's own case: "my cousin ... is he going to jail?", "can I sue my employer?"
+ASKS_FOR_ADVICE = re.compile(
+    r"\bmy (cousin|brother|sister|friend|husband|wife|partner|son|daughter|mother|father|"
+    r"family|uncle|aunt|nephew|niece|employer|boss|landlord)\b|"
+    r"\bshould (i|he|she|we|they) (get|hire|see|call|find) a lawyer\b|"
+    r"\bcan i (sue|claim|appeal|apply)\b|\b(am i|is he|is she) (going to|likely to|allowed to)\b",
+    re.I,
+)
 ASKS_FOR_COUNTRIES = re.compile(
     r"\b(which|what|list( of)?( the)?|name( the)?)\s+((other|member|partner)\s+)?"
     r"(countries|states|nations)\b(?!\s+part)",
@@ -91,11 +99,17 @@ def missing(
     """What the question asks for that the quoted sentences and their passages lack, in words a
     reader understands, or None when nothing is missing.
 
+    - one person's own case ("my cousin ... is he going to jail?") is not what treaties answer;
     - a list of countries needs the quotes to name at least two;
     - a year after every cited document was written (and not in the future) asks about events
       those documents cannot report.
     """
     text = " ".join(quoted)
+    if ASKS_FOR_ADVICE.search(question) and "personal_advice" not in off:
+        return (
+            "They are treaties and reports, not advice on one person's case: a lawyer or a "
+            "legal aid service can advise on that."
+        )
     countries = ASKS_FOR_COUNTRIES.search(question) and "country_list" not in off
     if countries and len(countries_named(text)) < 2:
         return "They list no countries in answer to this."

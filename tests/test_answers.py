@@ -86,6 +86,11 @@ def test_a_near_miss_asking_for_what_the_passages_cannot_hold_is_refused_saying_
     assert not dated.refused and dated.citations
     other = assistant.ask("What are the objectives of the Global Compact on Refugees?")
     assert other.refused and "does not hold the Global Compact on Refugees" in other.answer
+    advice = assistant.ask(
+        "My brother was smuggled into Italy and caught with a forged passport. Is he going to "
+        "prison?"
+    )
+    assert advice.refused and "a lawyer or a legal aid service" in advice.answer
     cited = assistant.ask("What does the Smuggling Protocol say about the 1951 Refugee Convention?")
     assert not cited.refused and cited.citations
 

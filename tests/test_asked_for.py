@@ -79,3 +79,12 @@ def test_instruments_the_corpus_does_not_hold_are_told_from_its_own_documents():
         "the UN Organized Crime Convention 2000",
     ]:
         assert other_instruments(own, TITLES) == [], own
+
+
+def test_advice_on_one_persons_case_is_not_what_treaties_answer():
+    question = "My brother was caught with a forged passport. Is he going to prison?"
+    assert "lawyer" in missing(question, ["x"], [_passage("2000-11-15")])
+    general = "Can smuggled migrants be prosecuted for using a fraudulent passport?"
+    assert missing(general, ["x"], [_passage("2000-11-15")]) is None
+    policy = "Our country never hands its own citizens over. Are we off the hook?"
+    assert missing(policy, ["x"], [_passage("2000-11-15")]) is None
