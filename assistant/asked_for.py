@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
+from assistant.anchors import anchors
 from assistant.question_kinds import years_in
 from assistant.records import Passage
 from ingest.store import content_terms
@@ -42,6 +43,13 @@ ASKS_FOR_ADVICE = re.compile(
     r"\bcan i (sue|claim|appeal|apply)\b|\b(am i|is he|is she) (going to|likely to|allowed to)\b",
     re.I,
 )
+# whether one state has joined a treaty: "Is Australia a party to ...?", "Has Mali ratified ...?"
+ASKS_IF_PARTY = re.compile(
+    r"^\W*(is|are|has|have|did)\b.*\b(a party|parties|ratif\w*|signed|acceded|joined|"
+    r"a member|members)\b",
+    re.I,
+)
+_PARTY_STATUS = re.compile(r"\b(part(y|ies)|ratif\w*|sign\w*|acce(ded|ssion)|member\w*)\b", re.I)
 ASKS_FOR_COUNTRIES = re.compile(
     r"\b(which|what|list( of)?( the)?|name( the)?)\s+((other|member|partner)\s+)?"
     r"(countries|states|nations)\b(?!\s+part)",
@@ -100,6 +108,8 @@ def missing(
     reader understands, or None when nothing is missing.
 
     - one person's own case ("my cousin ... is he going to jail?") is not what treaties answer;
+    - whether a state has joined a treaty needs a quote naming it with its status (party,
+      ratified, signed, acceded, member);
     - a list of countries needs the quotes to name at least two;
     - a year after every cited document was written (and not in the future) asks about events
       those documents cannot report.
@@ -110,6 +120,11 @@ def missing(
             "They are treaties and reports, not advice on one person's case: a lawyer or a "
             "legal aid service can advise on that."
         )
+    if ASKS_IF_PARTY.search(question) and "party_status" not in off:
+        names = [a for a in anchors(question) if not a.isdigit()]
+        said = [q for q in quoted if _PARTY_STATUS.search(q)]
+        if names and not any(n.lower() in q.lower() for n in names for q in said):
+            return f"They do not say whether {names[0]} has joined it."
     countries = ASKS_FOR_COUNTRIES.search(question) and "country_list" not in off
     if countries and len(countries_named(text)) < 2:
         return "They list no countries in answer to this."

@@ -88,3 +88,12 @@ def test_advice_on_one_persons_case_is_not_what_treaties_answer():
     assert missing(general, ["x"], [_passage("2000-11-15")]) is None
     policy = "Our country never hands its own citizens over. Are we off the hook?"
     assert missing(policy, ["x"], [_passage("2000-11-15")]) is None
+
+
+def test_whether_a_state_joined_a_treaty_needs_a_quote_naming_it_with_its_status():
+    question = "Is Australia a party to the trafficking protocol?"
+    passages = [_passage("2021-05-18")]
+    mentioned = ["Jake Sharman, Co-Manager (Australia), introduced the publication."]
+    assert "whether Australia has joined" in missing(question, mentioned, passages)
+    status = ["Australia ratified the Protocol in 2005."]
+    assert missing(question, status, passages) is None
