@@ -17,7 +17,6 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from bm25s.stopwords import STOPWORDS_EN_PLUS
 
 from ingest.store import bm25_tokens, write_atomic
 
@@ -28,12 +27,6 @@ MATCH_FLOOR = 0.6  # least cosine between two words that counts as a partial mat
 CONTEXT_SHARE = 0.3
 MAX_ASKED_WORDS = 10_000  # question words outside the corpus kept embedded
 Embed = Callable[[list[str]], list[list[float]]]
-
-
-# question words, pronouns and auxiliaries ("what", "how", "did", "you", "my"): rare in treaty
-# text, so by IDF alone they would weigh most in a chatty question while saying nothing of its
-# subject (BM25 keeps its short list: its index is the documents', not the questions')
-FUNCTION_WORDS = frozenset(STOPWORDS_EN_PLUS)
 
 
 def words_of(text: str) -> list[str]:
@@ -149,10 +142,8 @@ class QuestionWords:
         embed: Embed,
         soft: bool = True,
     ) -> None:
-        own_words = [w for w in words_of(own) if w not in FUNCTION_WORDS]
-        context_words = [
-            w for w in words_of(context) if w not in own_words and w not in FUNCTION_WORDS
-        ]
+        own_words = words_of(own)
+        context_words = [w for w in words_of(context) if w not in own_words]
         words = own_words + context_words
         stems = stems_of(words)
         kept = [

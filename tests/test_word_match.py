@@ -28,12 +28,6 @@ def test_a_lay_word_partly_meets_a_treaty_word_and_a_shared_stem_meets_it_whole(
     assert "officers" not in words.coverage("The weather in Vienna is mild.")
 
 
-def test_question_words_and_pronouns_weigh_nothing(embedder):
-    """Rare in treaty text, "what", "did" and "you" would otherwise outweigh the subject."""
-    words = _question(embedder, "what did you say about my boat, how and when?")
-    assert list(words.share) == ["say", "boat"]
-
-
 def test_a_follow_ups_context_counts_for_less_than_its_own_words(embedder):
     words = _question(embedder, "Who pays?", "Who pays? vessel search")
     assert words.share["pays"] > words.share["vessel"] > 0
