@@ -515,12 +515,13 @@ def answer_from(
         question.off,
         MAX_ANSWER_WORDS * scale,
     )
-    if question.others and not question.named:  # about an instrument the corpus only cites
-        lacking = f"The corpus does not hold the {question.others[0]}; it only mentions it."
-    else:
-        lacking = missing(
-            question.text, [c.text for c in chosen], [c.passage for c in chosen], question.off
-        )
+    lacking = missing(
+        question.text,
+        [c.text for c in chosen],
+        [c.passage for c in chosen],
+        question.off,
+        [] if question.named else question.others,  # about an instrument the corpus only cites
+    )
     if lacking or refuses(question, chosen, threshold, similarity):
         text = REFUSAL
         if question.strangers:
@@ -537,20 +538,20 @@ def merge_drafts(drafts: list[Drafted], keep: int) -> Drafted:
     sentence once), the passages of each part in turn. A part the documents do not answer
     refuses the whole: half an answer to "does X have its own law, and what penalties does it
     set?" reads as if the documents answered it."""
-    answered = [d for d in drafts if not d.refused]
-    if len(answered) < len(drafts):
-        return next(d for d in drafts if d.refused)
+    refused = next((d for d in drafts if d.refused), None)
+    if refused:
+        return refused
     chosen: dict[tuple[str, int], Candidate] = {}
-    for draft in answered:
+    for draft in drafts:
         for candidate in draft.chosen:
             chosen.setdefault((candidate.passage.chunk_id, candidate.start), candidate)
     passages: dict[str, Passage] = {}
     for rank in range(max(len(d.passages) for d in drafts)):
-        for draft in answered:
+        for draft in drafts:
             if rank < len(draft.passages):
                 passages.setdefault(draft.passages[rank].chunk_id, draft.passages[rank])
     text, citations = compose(list(chosen.values()))
-    best = max(d.support for d in answered)
+    best = max(d.support for d in drafts)
     return Drafted(
         text, citations, False, best, list(passages.values())[:keep], list(chosen.values())
     )

@@ -3,15 +3,15 @@
 Similarity cannot refuse a near miss: "which countries have ratified the Protocol?" is close to
 the Protocol's ratification clauses, "what did the CCPCJ decide at its May 2022 session?" is close
 to a 2021 note announcing that session. Each asks for something those passages cannot hold: a
-list of countries, an event after they were written.
-Each check below names what is missing, so the refusal can say why.
+list of countries, an event after they were written, the text of a treaty they only cite.
+`missing` runs every check and names what is missing, so the refusal can say why.
 """
 
 from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 from assistant.anchors import anchors
@@ -19,8 +19,6 @@ from assistant.question_kinds import years_in
 from assistant.records import Passage
 from ingest.store import content_terms
 
-# "which countries", "which other states", "list the countries"; not "what must States do" nor
-# "what States Parties shall ..."
 # a named instrument: "the 1951 Refugee Convention", "the UN Firearms Protocol", "the Global
 # Compact for Safe, Orderly and Regular Migration"
 _CAPITAL = r"[A-Z][\w'’.-]*"
@@ -50,6 +48,8 @@ ASKS_IF_PARTY = re.compile(
     re.I,
 )
 _PARTY_STATUS = re.compile(r"\b(part(y|ies)|ratif\w*|sign\w*|acce(ded|ssion)|member\w*)\b", re.I)
+# "which countries", "which other states", "list the countries"; not "what must States do" nor
+# "what States Parties shall ..."
 ASKS_FOR_COUNTRIES = re.compile(
     r"\b(which|what|list( of)?( the)?|name( the)?)\s+((other|member|partner)\s+)?"
     r"(countries|states|nations)\b(?!\s+part)",
@@ -103,10 +103,13 @@ def missing(
     quoted: Iterable[str],
     passages: list[Passage],
     off: frozenset[str] = frozenset(),
+    others: Sequence[str] = (),
 ) -> str | None:
     """What the question asks for that the quoted sentences and their passages lack, in words a
     reader understands, or None when nothing is missing.
 
+    - a question about an instrument the corpus only cites (`others`, from
+      `other_instruments`, when the question names no corpus document) is not answered by it;
     - one person's own case ("my cousin ... is he going to jail?") is not what treaties answer;
     - whether a state has joined a treaty needs a quote naming it with its status (party,
       ratified, signed, acceded, member);
@@ -115,6 +118,8 @@ def missing(
       those documents cannot report.
     """
     text = " ".join(quoted)
+    if others:
+        return f"The corpus does not hold the {others[0]}; it only mentions it."
     if ASKS_FOR_ADVICE.search(question) and "personal_advice" not in off:
         return (
             "They are treaties and reports, not advice on one person's case: a lawyer or a "
@@ -130,8 +135,9 @@ def missing(
         return "They list no countries in answer to this."
     asked_years = [int(y) for y in years_in(question)]
     written = [_year(p.date) for p in passages]
-    if asked_years and written and None not in written and "after_date" not in off:
-        latest, asked = max(y for y in written if y is not None), min(asked_years)
+    dated = [year for year in written if year is not None]
+    if asked_years and dated and len(dated) == len(written) and "after_date" not in off:
+        latest, asked = max(dated), min(asked_years)
         if latest < asked <= datetime.date.today().year:
             return f"The documents found were written before {asked}."
     return None
