@@ -50,6 +50,7 @@ _HEADING_LIKE = re.compile(r"^(#|Article\s+\d+$)")
 MIN_WORDS = 4
 MEANING_WEIGHT = 0.65
 WORDS_WEIGHT = 0.5
+NEARBY_WORDS = 20  # a question's words met within this many running words: a sentence's core
 MAX_ANSWER_WORDS = 200
 OVERVIEW_SCALE = 3  # an overview (a briefing, key points) quotes this many times more
 MAX_QUOTED_WORDS = 260  # with the list items and in-between sentences that complete the quotes
@@ -204,9 +205,11 @@ def score_candidates(candidates: list[Candidate], question: Question) -> None:
         candidate.terms = content_terms(candidate.text)
     for candidate in candidates:
         # a lead-in answers with its items: "may be requested for the following purposes:"
-        candidate.covers = question.words.coverage(" ".join(c.text for c in candidate.block()))
+        unit = " ".join(c.text for c in candidate.block())
+        span = NEARBY_WORDS if "nearby" not in off else 0
+        candidate.covers, nearby = question.words.meet(unit, span)
         candidate.meaning = question.meaning(candidate.embedding)
-        candidate.words = sum(candidate.covers.values()) if "words" not in off else 0.0
+        candidate.words = nearby if "words" not in off else 0.0
         prior = 0.06 / (1 + candidate.passage_rank) if "passage_prior" not in off else 0.0
         meaning = MEANING_WEIGHT * candidate.meaning if "meaning" not in off else 0.0
         candidate.score = meaning + WORDS_WEIGHT * candidate.words + prior

@@ -17,6 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+from bm25s.stopwords import STOPWORDS_EN_PLUS
 
 from ingest.store import bm25_tokens, write_atomic
 
@@ -27,6 +28,12 @@ MATCH_FLOOR = 0.6  # least cosine between two words that counts as a partial mat
 CONTEXT_SHARE = 0.3
 MAX_ASKED_WORDS = 10_000  # question words outside the corpus kept embedded
 Embed = Callable[[list[str]], list[list[float]]]
+
+
+# question words, pronouns and auxiliaries ("what", "how", "did", "you", "my"): rare in treaty
+# text, so by IDF alone they would weigh most in a chatty question while saying nothing of its
+# subject (BM25 keeps its short list: its index is the documents', not the questions')
+FUNCTION_WORDS = frozenset(STOPWORDS_EN_PLUS)
 
 
 def words_of(text: str) -> list[str]:
@@ -142,8 +149,10 @@ class QuestionWords:
         embed: Embed,
         soft: bool = True,
     ) -> None:
-        own_words = words_of(own)
-        context_words = [w for w in words_of(context) if w not in own_words]
+        own_words = [w for w in words_of(own) if w not in FUNCTION_WORDS]
+        context_words = [
+            w for w in words_of(context) if w not in own_words and w not in FUNCTION_WORDS
+        ]
         words = own_words + context_words
         stems = stems_of(words)
         kept = [
@@ -174,6 +183,8 @@ class QuestionWords:
             w: v * (context_scale if w in context_words else own_scale) for w, v in weights.items()
         }
         self.words = list(self.share)
+        self._shares = np.array([self.share[w] for w in self.words])
+        self._row_of_stem = {self.stem[w]: row for row, w in enumerate(self.words)}
         self.vectors = vectors
         self.soft = soft
         self.similar = (
@@ -185,20 +196,41 @@ class QuestionWords:
     def coverage(self, text: str) -> dict[str, float]:
         """Each question word's share met by the text: whole for the same stem, in part for a
         word of like meaning (cosine above MATCH_FLOOR, scaled)."""
-        words = words_of(text)
+        return self.meet(text, 0)[0]
+
+    def meet(self, text: str, span: int) -> tuple[dict[str, float], float]:
+        """The text's coverage, and the most of the question's words that any `span` running
+        words of it meet (0: no limit).
+
+        A long sentence holds many words somewhere; the one that answers holds them close
+        together ("migrants ... liable to criminal prosecution under this Protocol").
+        """
+        met = self._met(WORD.findall(text.lower()))
+        whole = met.max(axis=1, initial=0.0)
+        covers = {word: float(whole[row]) for row, word in enumerate(self.words) if whole[row]}
+        if not span or met.shape[1] <= span:
+            return covers, float(whole.sum())
+        windows = np.lib.stride_tricks.sliding_window_view(met, span, axis=1)
+        return covers, float(windows.max(axis=2).sum(axis=0).max())
+
+    def _met(self, words: list[str]) -> np.ndarray:
+        """Question words × text words: the share of each question word each text word meets."""
+        met = np.zeros((len(self.words), len(words)))
+        if not self.words or not words:
+            return met
         index = self.vectors.index
-        columns = [index[w] for w in words if w in index]
-        stems = {self.vectors.stems[c] for c in columns}
-        stems.update(stem_of(w) for w in words if w not in index)
-        out: dict[str, float] = {}
-        for row, word in enumerate(self.words):
-            if self.stem[word] in stems:
-                out[word] = self.share[word]
-            elif columns and self.soft:
-                best = float(self.similar[row, columns].max())
-                if best > MATCH_FLOOR:
-                    out[word] = self.share[word] * (best - MATCH_FLOOR) / (1 - MATCH_FLOOR)
-        return out
+        known = [i for i, w in enumerate(words) if w in index]
+        if known and self.soft:
+            similar = self.similar[:, [index[words[i]] for i in known]]
+            met[:, known] = self._shares[:, None] * np.clip(
+                (similar - MATCH_FLOOR) / (1 - MATCH_FLOOR), 0, 1
+            )
+        for column, word in enumerate(words):
+            stem = self.vectors.stems[index[word]] if word in index else stem_of(word)
+            row = self._row_of_stem.get(stem)
+            if row is not None:
+                met[row, column] = self._shares[row]
+        return met
 
 
 def up_to_date(

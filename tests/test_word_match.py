@@ -28,6 +28,21 @@ def test_a_lay_word_partly_meets_a_treaty_word_and_a_shared_stem_meets_it_whole(
     assert "officers" not in words.coverage("The weather in Vienna is mild.")
 
 
+def test_question_words_and_pronouns_weigh_nothing(embedder):
+    """Rare in treaty text, "what", "did" and "you" would otherwise outweigh the subject."""
+    words = _question(embedder, "what did you say about my boat, how and when?")
+    assert list(words.share) == ["say", "boat"]
+
+
+def test_words_met_close_together_score_more_than_words_spread_over_a_long_text(embedder):
+    words = _question(embedder, "Can officers search the vessel?")
+    filler = " ".join(["the weather in Vienna was mild that day"] * 5)
+    spread = f"Officers met in Vienna. {filler}. They later spoke of a search of the vessel."
+    close = "Officers may search the vessel."
+    assert words.meet(spread, 0)[1] == words.meet(close, 0)[1]  # both hold every word
+    assert words.meet(spread, 20)[1] < words.meet(close, 20)[1] == words.meet(close, 0)[1]
+
+
 def test_a_follow_ups_context_counts_for_less_than_its_own_words(embedder):
     words = _question(embedder, "Who pays?", "Who pays? vessel search")
     assert words.share["pays"] > words.share["vessel"] > 0
