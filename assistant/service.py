@@ -6,6 +6,7 @@ conversation state: history comes in with each call, so many users can share one
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Sequence
@@ -24,6 +25,8 @@ from assistant.settings import Settings, quiet_network_env
 from assistant.word_match import QuestionWords, WordVectors, up_to_date
 from ingest.store import Store, StoredDocument, sentence_id
 
+log = logging.getLogger(__name__)
+
 
 class EmptyStoreError(RuntimeError):
     """The index holds no documents yet."""
@@ -39,8 +42,10 @@ class Assistant:
         self._embed_lock = threading.Lock()
         self._llm_lock = threading.Lock()
         self._llm: Any = None
-        self._snapshot = Snapshot.load(store)
-        self._words = self._word_vectors(self._snapshot)
+        self._loaded = self._load()  # (snapshot, word vectors): swapped together, never apart
+        self._follow_lock = threading.Lock()
+        self._checked = time.monotonic()
+        self._followed = ""  # the last version published elsewhere that this one caught up with
         self._embed("warm up")  # the first call pays one-off costs; pay them at start-up
 
     @classmethod
@@ -51,11 +56,53 @@ class Assistant:
 
         return cls(settings, Store(settings), load_embedder(settings))
 
-    def refresh(self) -> None:
-        """Pick up documents ingested since this Assistant was opened."""
+    def _load(self) -> tuple[Snapshot, WordVectors]:
         snapshot = Snapshot.load(self.store)
-        self._words = self._word_vectors(snapshot)
-        self._snapshot = snapshot
+        return snapshot, self._word_vectors(snapshot)
+
+    @property
+    def _snapshot(self) -> Snapshot:
+        return self._loaded[0]
+
+    @property
+    def _words(self) -> WordVectors:
+        return self._loaded[1]
+
+    def refresh(self) -> None:
+        """Pick up documents changed through this process, and tell the processes sharing the
+        store (replicas on one Chroma server) that the corpus changed."""
+        self._loaded = self._load()
+        version = self._snapshot.version
+        if self.store.published_version() != version:
+            self.store.publish_version(version)
+        self._followed = version
+
+    def follow(self) -> None:
+        """Catch up in the background when another process changed the shared corpus.
+
+        Checked at most every `follow_seconds`, by reading the version the last ingest
+        published (one small request); the check and the rebuild run in a thread, so no
+        request waits, and each request keeps the snapshot it started with.
+        """
+        wait = self.settings.follow_seconds
+        if wait <= 0 or time.monotonic() - self._checked < wait:
+            return
+        if not self._follow_lock.acquire(blocking=False):
+            return  # a check or a rebuild is under way
+        self._checked = time.monotonic()
+        threading.Thread(target=self._catch_up, name="palermo-follow", daemon=True).start()
+
+    def _catch_up(self) -> None:
+        try:
+            published = self.store.published_version()
+            if published and published not in (self._followed, self._snapshot.version):
+                self._followed = published  # once per version, even if it cannot be reached
+                self._loaded = self._load()
+        except Exception:  # the server briefly away: answer from the snapshot held
+            log.warning("could not check the shared corpus for changes", exc_info=True)
+        finally:
+            self._checked = time.monotonic()
+            self._follow_lock.release()
 
     def _word_vectors(self, snapshot: Snapshot) -> WordVectors:
         """The corpus's word vectors, completed here if ingest ran elsewhere (a shared server)."""
@@ -109,8 +156,8 @@ class Assistant:
 
     def search(self, query: str, k: int = 10, filters: Filters | None = None) -> list[Passage]:
         """The `k` best passages for a query."""
-        snapshot = self._snapshot
-        return hybrid_search(self.store, snapshot, query, self._embed, k, filters)
+        self.follow()
+        return hybrid_search(self.store, self._snapshot, query, self._embed, k, filters)
 
     def ask(
         self,
@@ -126,7 +173,8 @@ class Assistant:
         """
         timings: dict[str, float] = {}
         began = time.perf_counter()
-        snapshot = self._snapshot
+        self.follow()
+        snapshot, words = self._loaded
         if not snapshot.ids:
             raise EmptyStoreError(
                 "the index is empty: run `palermo ingest` (or upload documents) first"
@@ -137,7 +185,7 @@ class Assistant:
         drafts = []
         for n, part in enumerate(parts):
             context = list(history) if n == 0 else [*history, {"role": "user", "content": parts[0]}]
-            drafts.append(self._draft(part, context, filters, off, snapshot, timings))
+            drafts.append(self._draft(part, context, filters, off, (snapshot, words), timings))
         drafted = drafts[0] if len(drafts) == 1 else merge_drafts(drafts, self.settings.top_k)
         timings["total"] = (time.perf_counter() - began) * 1000
         return Answer(
@@ -158,10 +206,11 @@ class Assistant:
         history: Sequence[Any],
         filters: Filters | None,
         off: frozenset[str],
-        snapshot: Snapshot,
+        loaded: tuple[Snapshot, WordVectors],
         timings: dict[str, float],
     ) -> Drafted:
         """The extractive answer to one question: retrieve a pool, choose sentences or refuse."""
+        snapshot, words = loaded
         began = time.perf_counter()
         query = condense(question, history) if "condense" not in off else question
         vectors: dict[str, list[float]] = {}
@@ -187,7 +236,7 @@ class Assistant:
                 question,
                 query,
                 snapshot.idf,
-                self._words,
+                words,
                 self.embed_texts,
                 soft="soft_words" not in off,
             ),

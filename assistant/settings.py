@@ -44,6 +44,11 @@ class Settings(BaseSettings):
         default_factory=dict, description="Extra HTTP headers for the server, e.g. Authorization."
     )
     collection: str = "palermo"
+    follow_seconds: float = Field(
+        5.0,
+        description="How often a running app checks whether another process (a replica, "
+        "`palermo ingest`) changed the shared corpus; 0 = never.",
+    )
     max_file_mb: float = Field(
         25.0, description="Files (or JSONL records) larger than this are refused at ingest."
     )

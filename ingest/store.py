@@ -146,6 +146,9 @@ def write_atomic(path: Path, data: bytes) -> None:
     os.replace(temp, path)
 
 
+VERSION_KEY = "palermo_corpus_version"
+
+
 class Store:
     """Chroma passages and sentences, cleaned texts and the BM25 index of one Palermo home."""
 
@@ -313,6 +316,17 @@ class Store:
         if ids is None:
             ids = self.passage_ids()
         return hashlib.sha256("\n".join(sorted(ids)).encode()).hexdigest()[:16]
+
+    def publish_version(self, version: str) -> None:
+        """Record the corpus version on the passages collection, where every process sharing
+        this store (app replicas on one Chroma server) can read it in one small request."""
+        self.passages.modify(metadata={VERSION_KEY: version})
+
+    def published_version(self) -> str:
+        """The corpus version last published by any process, "" when none was: read fresh,
+        without listing the passages."""
+        collection = self.client.get_collection(self.settings.collection)
+        return str((collection.metadata or {}).get(VERSION_KEY, ""))
 
     @property
     def word_vectors_path(self) -> Path:

@@ -198,3 +198,37 @@ def test_server_mode_ingests_and_answers_through_a_real_chroma_server(
     assert ingest(None, settings, progress=False).chunks_written == 0
     answer = Assistant.open(settings).ask("Which countries does GLO.ACT cover?")
     assert not answer.refused and "Belarus" in answer.answer
+
+
+def test_a_running_replica_follows_an_ingest_made_through_another(
+    tmp_path, small_corpus, chroma_server
+):
+    """Two app processes' assistants on one Chroma server, each with its own empty home: after
+    a document is added through A, B's answers include it without a restart, and B keeps
+    answering while it catches up."""
+    settings_a = Settings(
+        home=tmp_path / "a", corpus_dir=small_corpus, chroma_url=chroma_server, follow_seconds=0.2
+    )
+    settings_b = settings_a.model_copy(update={"home": tmp_path / "b"})
+    assert ingest(None, settings_a, progress=False).ok
+    replica_b = Assistant.open(settings_b)
+    question = "How many coast guard officers did the Harbour Pilot Project train?"
+    assert "412" not in replica_b.ask(question).answer
+
+    (small_corpus / "seeds" / "harbour-pilot.txt").write_text(
+        "Harbour Pilot Project\n\nThe Harbour Pilot Project trained 412 coast guard officers "
+        "in 2025 to identify smuggled migrants at sea and to refer them to protection services.\n",
+        encoding="utf-8",
+    )
+    assert ingest(None, settings_a, progress=False).ok
+    published = Store(settings_a).published_version()
+    assert published and published != replica_b.corpus_version
+
+    deadline = time.time() + 120
+    while replica_b.corpus_version != published and time.time() < deadline:
+        assert replica_b.ask(question)  # answered from the snapshot held, never waiting
+        time.sleep(0.2)
+    assert replica_b.corpus_version == published
+    answer = replica_b.ask(question)
+    assert not answer.refused and "412" in answer.answer
+    assert any("harbour" in c.doc_id for c in answer.citations)
