@@ -19,7 +19,7 @@ LLAMA_KEY    := $(shell echo '$(LLAMA_CPP_VERSION) $(LLAMA_CMAKE_ARGS)' | sha1su
 LLAMA_WHEELS := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/palermo/wheels/llama-cpp-python-$(LLAMA_KEY)
 PIP := $(BIN)/pip install --quiet --disable-pip-version-check
 
-.PHONY: install dev llm browser run test lint format bench bench-scale clean
+.PHONY: install dev llm browser postgres run test lint format bench bench-scale clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,13 +59,22 @@ $(CHROMIUM):
 
 browser: $(CHROMIUM)
 
+## Debian's postgresql for the shared-ratings test (the test runs its own throw-away cluster).
+POSTGRES := /usr/lib/postgresql
+$(POSTGRES):
+	@if [ "$$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi; \
+	$$sudo apt-get update -qq && \
+	DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq postgresql
+
+postgres: $(POSTGRES)
+
 ## Install the base package, bring the index in line with corpus/ (only what changed), start the app.
 run: install
 	$(BIN)/palermo ingest
 	$(BIN)/palermo serve
 
-## Install everything the tests use (chromium too) and run the linter and the whole test suite.
-test: dev browser
+## Install everything the tests use (chromium and postgresql too) and run the linter and the whole test suite.
+test: dev browser postgres
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest

@@ -1,8 +1,10 @@
-"""Ratings of answers, kept in a local SQLite file and exported as eval cases for review.
+"""Ratings of answers, kept in one database (SQLite by default, PostgreSQL for a team) and
+exported as eval cases for review.
 
 Each rating stores what is needed to replay and judge the answer later: the question, the
 conversation before it, the full answer JSON, the corpus version and the settings in force. Every
-call opens its own connection, so the app's worker threads can rate concurrently.
+call takes its own connection from the engine's pool, so the app's worker threads, and several
+app replicas sharing one PostgreSQL, rate concurrently without losing a row.
 """
 
 from __future__ import annotations
@@ -10,28 +12,30 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import sqlite3
-from contextlib import closing
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
+
 from assistant.settings import Settings
 
-_SCHEMA = """
-create table if not exists feedback (
-    id integer primary key autoincrement,
-    created text not null,
-    updated text not null,
-    rating integer not null check (rating in (-1, 1)),
-    comment text not null default '',
-    question text not null,
-    history text not null,
-    answer text not null,
-    corpus_version text not null default '',
-    settings text not null default '{}'
+_METADATA = sa.MetaData()
+_FEEDBACK = sa.Table(
+    "feedback",
+    _METADATA,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("created", sa.Text, nullable=False),
+    sa.Column("updated", sa.Text, nullable=False),
+    sa.Column("rating", sa.Integer, sa.CheckConstraint("rating in (-1, 1)"), nullable=False),
+    sa.Column("comment", sa.Text, nullable=False, server_default=""),
+    sa.Column("question", sa.Text, nullable=False),
+    sa.Column("history", sa.Text, nullable=False),
+    sa.Column("answer", sa.Text, nullable=False),
+    sa.Column("corpus_version", sa.Text, nullable=False, server_default=""),
+    sa.Column("settings", sa.Text, nullable=False, server_default="{}"),
 )
-"""
-_SECRET_SETTINGS = {"chroma_headers", "auth"}  # never written to disk with a rating
+# never written to the database with a rating
+_SECRET_SETTINGS = {"chroma_headers", "auth", "database_url", "llm_api_key"}
 
 
 def settings_snapshot(settings: Settings) -> dict[str, Any]:
@@ -40,22 +44,25 @@ def settings_snapshot(settings: Settings) -> dict[str, Any]:
 
 
 class FeedbackStore:
-    """Ratings of answers in one SQLite file (by default `home/feedback.sqlite3`)."""
+    """Ratings of answers in one database: a SQLAlchemy URL, or a SQLite file's path."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(self._connect()) as db, db:
-            db.execute(_SCHEMA)
+    def __init__(self, where: str | Path) -> None:
+        if isinstance(where, Path):
+            where.parent.mkdir(parents=True, exist_ok=True)
+            where = f"sqlite:///{where}"
+        sqlite = where.startswith("sqlite")
+        self.engine = sa.create_engine(
+            where,
+            pool_pre_ping=not sqlite,  # a PostgreSQL restart does not fail the next rating
+            connect_args={"timeout": 30} if sqlite else {},
+        )
+        _METADATA.create_all(self.engine)  # the schema, created once (a file made by 0.x fits)
 
     @classmethod
     def for_settings(cls, settings: Settings) -> FeedbackStore:
-        return cls(settings.home / "feedback.sqlite3")
-
-    def _connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, timeout=30)
-        db.row_factory = sqlite3.Row
-        return db
+        """PALERMO_DATABASE_URL when set, else `home/feedback.sqlite3`."""
+        url = settings.database_url.get_secret_value()
+        return cls(url or settings.home / "feedback.sqlite3")
 
     def record(
         self,
@@ -69,44 +76,43 @@ class FeedbackStore:
     ) -> int:
         """Store a rating (+1 or -1) of an answer; returns its id for later updates."""
         now = _now()
-        with closing(self._connect()) as db, db:
-            cursor = db.execute(
-                "insert into feedback (created, updated, rating, comment, question, history,"
-                " answer, corpus_version, settings) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    now,
-                    now,
-                    _rating(rating),
-                    comment.strip(),
-                    question,
-                    json.dumps(history, ensure_ascii=False),
-                    json.dumps(answer, ensure_ascii=False),
-                    str(answer.get("corpus_version", "")),
-                    json.dumps(settings or {}, ensure_ascii=False),
-                ),
+        row = {
+            "created": now,
+            "updated": now,
+            "rating": _rating(rating),
+            "comment": comment.strip(),
+            "question": question,
+            "history": json.dumps(history, ensure_ascii=False),
+            "answer": json.dumps(answer, ensure_ascii=False),
+            "corpus_version": str(answer.get("corpus_version", "")),
+            "settings": json.dumps(settings or {}, ensure_ascii=False),
+        }
+        with self.engine.begin() as db:
+            return int(
+                db.execute(sa.insert(_FEEDBACK).values(row).returning(_FEEDBACK.c.id)).scalar_one()
             )
-            return int(cursor.lastrowid or 0)
 
     def update(
         self, feedback_id: int, *, rating: int | None = None, comment: str | None = None
     ) -> None:
         """Change the rating or comment of a stored rating (a reader may change their mind)."""
-        with closing(self._connect()) as db, db:
-            if rating is not None:
+        changes: dict[str, Any] = {}
+        if rating is not None:
+            changes["rating"] = _rating(rating)
+        if comment is not None:
+            changes["comment"] = comment.strip()
+        if changes:
+            with self.engine.begin() as db:
                 db.execute(
-                    "update feedback set rating = ?, updated = ? where id = ?",
-                    (_rating(rating), _now(), feedback_id),
-                )
-            if comment is not None:
-                db.execute(
-                    "update feedback set comment = ?, updated = ? where id = ?",
-                    (comment.strip(), _now(), feedback_id),
+                    sa.update(_FEEDBACK)
+                    .where(_FEEDBACK.c.id == feedback_id)
+                    .values(**changes, updated=_now())
                 )
 
     def rows(self) -> list[dict[str, Any]]:
         """Every rating, oldest first, with JSON columns decoded."""
-        with closing(self._connect()) as db:
-            rows = db.execute("select * from feedback order by id").fetchall()
+        with self.engine.connect() as db:
+            rows = db.execute(sa.select(_FEEDBACK).order_by(_FEEDBACK.c.id)).mappings().all()
         out = []
         for row in rows:
             item = dict(row)

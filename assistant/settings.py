@@ -44,6 +44,11 @@ class Settings(BaseSettings):
         default_factory=dict, description="Extra HTTP headers for the server, e.g. Authorization."
     )
     collection: str = "palermo"
+    database_url: SecretStr = Field(
+        SecretStr(""),
+        description="SQLAlchemy URL of the database for ratings, e.g. "
+        "postgresql+psycopg://user:password@host/palermo; empty = SQLite in the home folder.",
+    )
     follow_seconds: float = Field(
         5.0,
         description="How often a running app checks whether another process (a replica, "

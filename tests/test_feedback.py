@@ -149,3 +149,31 @@ def test_export_writes_a_valid_eval_set_through_the_cli(tmp_path):
 
 def test_plain_answer_drops_markers():
     assert plain_answer("A. [1] B [2][3] C.") == "A. B C."
+
+
+def test_replicas_rate_into_one_postgresql_and_lose_nothing(postgres_url, tmp_path):
+    """Two app replicas' stores on one real PostgreSQL, rating and changing ratings at once."""
+    settings = Settings(home=tmp_path, database_url=postgres_url)
+    replicas = [FeedbackStore.for_settings(settings) for _ in range(2)]
+    assert not (tmp_path / "feedback.sqlite3").exists()
+
+    def rate(n: int) -> int:
+        store = replicas[n % 2]
+        made = store.record(
+            rating=1, question=f"question {n}", history=HISTORY, answer=ANSWERED, comment=f"c{n}"
+        )
+        if n % 3 == 0:
+            store.update(made, rating=-1, comment=f"changed {n}")
+        return made
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        ids = list(pool.map(rate, range(60)))
+    rows = FeedbackStore(postgres_url).rows()
+    assert len(rows) == 60 and sorted(r["id"] for r in rows) == sorted(ids)
+    by_question = {r["question"]: r for r in rows}
+    assert by_question["question 3"]["rating"] == -1
+    assert by_question["question 3"]["comment"] == "changed 3"
+    assert by_question["question 4"]["rating"] == 1
+    assert by_question["question 4"]["history"] == HISTORY
+    assert by_question["question 4"]["answer"]["citations"][0]["quote"].startswith("in four")
+    assert "database_url" not in settings_snapshot(settings)
