@@ -19,7 +19,7 @@ LLAMA_KEY    := $(shell echo '$(LLAMA_CPP_VERSION) $(LLAMA_CMAKE_ARGS)' | sha1su
 LLAMA_WHEELS := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/palermo/wheels/llama-cpp-python-$(LLAMA_KEY)
 PIP := $(BIN)/pip install --quiet --disable-pip-version-check
 
-.PHONY: install dev llm browser postgres run test lint format bench bench-scale clean
+.PHONY: install dev llm browser postgres run test lint format bench bench-scale load clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -91,6 +91,10 @@ SPEECHES ?= ../shared/bench/un-general-debates
 bench-scale: install
 	$(BIN)/python -m evals.scale records $(SPEECHES) /tmp/palermo-records.jsonl --count 12000
 	$(BIN)/python -m evals.scale run /tmp/palermo-records.jsonl
+
+## Two app replicas over one Chroma server, 20 readers at a reader's pace (about 4 min, loopback).
+load: install
+	$(BIN)/python -m evals.load
 
 clean:
 	rm -rf .palermo runs
