@@ -406,6 +406,12 @@ def build_app(assistant: Any, settings: Settings | None = None) -> Any:
             turns.append({**pending, "error": error_message(err), "history": history})
             yield (messages_of(turns), "", gr.skip(), turns, *pickers(turns))
             return
+        try:
+            feedback.log_answer(
+                question=message, history=history, answer=answer, engine=engine_name
+            )
+        except Exception:  # the answer stands even when the audit database is away
+            log.exception("could not log the answer to %r", message)
         turn = {
             **pending,
             "answer": answer,

@@ -34,6 +34,18 @@ _FEEDBACK = sa.Table(
     sa.Column("corpus_version", sa.Text, nullable=False, server_default=""),
     sa.Column("settings", sa.Text, nullable=False, server_default="{}"),
 )
+_ANSWERS = sa.Table(  # the audit log: every answer the app gave, rated or not
+    "answers",
+    _METADATA,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("created", sa.Text, nullable=False),
+    sa.Column("question", sa.Text, nullable=False),
+    sa.Column("history", sa.Text, nullable=False),
+    sa.Column("answer", sa.Text, nullable=False),
+    sa.Column("refused", sa.Boolean, nullable=False),
+    sa.Column("engine", sa.Text, nullable=False),
+    sa.Column("corpus_version", sa.Text, nullable=False),
+)
 # never written to the database with a rating
 _SECRET_SETTINGS = {"chroma_headers", "auth", "database_url", "llm_api_key"}
 
@@ -44,7 +56,8 @@ def settings_snapshot(settings: Settings) -> dict[str, Any]:
 
 
 class FeedbackStore:
-    """Ratings of answers in one database: a SQLAlchemy URL, or a SQLite file's path."""
+    """Ratings of answers, and the log of every answer given, in one database: a SQLAlchemy URL,
+    or a SQLite file's path."""
 
     def __init__(self, where: str | Path) -> None:
         if isinstance(where, Path):
@@ -91,6 +104,31 @@ class FeedbackStore:
             return int(
                 db.execute(sa.insert(_FEEDBACK).values(row).returning(_FEEDBACK.c.id)).scalar_one()
             )
+
+    def log_answer(
+        self, *, question: str, history: list[dict[str, str]], answer: dict[str, Any], engine: str
+    ) -> None:
+        """Keep an answer the app gave, so that what users were told can be audited later."""
+        row = {
+            "created": _now(),
+            "question": question,
+            "history": json.dumps(history, ensure_ascii=False),
+            "answer": json.dumps(answer, ensure_ascii=False),
+            "refused": bool(answer.get("refused")),
+            "engine": engine,
+            "corpus_version": str(answer.get("corpus_version", "")),
+        }
+        with self.engine.begin() as db:
+            db.execute(sa.insert(_ANSWERS).values(row))
+
+    def answers(self) -> list[dict[str, Any]]:
+        """The answer log, oldest first, with JSON columns decoded."""
+        with self.engine.connect() as db:
+            rows = db.execute(sa.select(_ANSWERS).order_by(_ANSWERS.c.id)).mappings().all()
+        return [
+            {**row, "history": json.loads(row["history"]), "answer": json.loads(row["answer"])}
+            for row in rows
+        ]
 
     def update(
         self, feedback_id: int, *, rating: int | None = None, comment: str | None = None

@@ -177,3 +177,18 @@ def test_replicas_rate_into_one_postgresql_and_lose_nothing(postgres_url, tmp_pa
     assert by_question["question 4"]["history"] == HISTORY
     assert by_question["question 4"]["answer"]["citations"][0]["quote"].startswith("in four")
     assert "database_url" not in settings_snapshot(settings)
+
+
+def test_every_answer_is_logged_for_audit(tmp_path):
+    store = FeedbackStore.for_settings(Settings(home=tmp_path))
+    store.log_answer(question="Who runs GLO.ACT?", history=[], answer=ANSWERED, engine="extractive")
+    store.log_answer(question="Weather?", history=HISTORY, answer=REFUSED, engine="llm")
+    first, second = store.answers()
+    assert (first["question"], first["refused"], first["engine"]) == (
+        "Who runs GLO.ACT?",
+        False,
+        "extractive",
+    )
+    assert first["answer"]["citations"][0]["quote"].startswith("in four")
+    assert second["refused"] is True and second["history"] == HISTORY
+    assert store.rows() == []  # logging an answer is not rating it

@@ -25,19 +25,25 @@ def test_two_replicas_answer_alike_rate_into_postgresql_and_follow_an_upload(
         assert not any((home / "chroma").exists() for home in running.homes)
         one, two = (client(url) for url in running.replica_urls)
         questions = ["Which countries does GLO.ACT cover?", "Who funds GLO.ACT?"]
+        asked = []
         for question in questions:
             first, second = ask(one, question), ask(two, question)
+            asked += [(question, first), (question, second)]
             assert text_of(first[-1]) == text_of(second[-1])
             assert "[1]" in text_of(first[-1])
 
         one.submit(0, "Helpful", "", api_name="/feedback").result(timeout=TIMEOUT)
         two.submit(1, "Not helpful", "Name the donor", api_name="/feedback").result(timeout=TIMEOUT)
-        rows = FeedbackStore(postgres_url).rows()
+        store = FeedbackStore(postgres_url)
+        rows = store.rows()
         assert [(r["question"], r["rating"], r["comment"]) for r in rows] == [
             (questions[0], 1, ""),
             (questions[1], -1, "Name the donor"),
         ]
         assert not any((home / "feedback.sqlite3").exists() for home in running.homes)
+        logged = store.answers()  # the audit log: every answer either replica gave
+        assert [a["question"] for a in logged] == [q for q, _ in asked]
+        assert all("[1]" in a["answer"]["answer"] and a["corpus_version"] for a in logged)
 
         upload = tmp_path / "harbour-pilot.txt"
         upload.write_text(NEW_DOCUMENT, encoding="utf-8")
