@@ -122,8 +122,13 @@ class Assistant:
         return sorted(self.store.documents().values(), key=lambda d: d.doc_id)
 
     def _embed(self, text: str) -> list[float]:
+        return self._embed_queries([text])[0]
+
+    def _embed_queries(self, texts: list[str]) -> list[list[float]]:
+        """Query embeddings of several texts in one encoder call (with the model's query prompt,
+        as `get_query_embedding` would): a call costs far more than a text in it."""
         with self._embed_lock:
-            return self.embedder.get_query_embedding(text)
+            return self.embedder._embed(texts, prompt_name="query")
 
     def _similarity(self, text: str, others: list[str]) -> float:
         """The highest cosine similarity between a text and any of several short texts."""
@@ -213,13 +218,6 @@ class Assistant:
         snapshot, words = loaded
         began = time.perf_counter()
         query = condense(question, history) if "condense" not in off else question
-        vectors: dict[str, list[float]] = {}
-
-        def embed(text: str) -> list[float]:
-            if text not in vectors:
-                vectors[text] = self._embed(text)
-            return vectors[text]
-
         named = snapshot.mentioned(query)
         # inside the documents it names, a question means what it asks of them: in "what does
         # the Smuggling Protocol require", "smuggling" names the document, not the subject (its
@@ -229,6 +227,14 @@ class Assistant:
             if named
             else (question, query)
         )
+        asked_texts = list(dict.fromkeys([own, query, context]))  # all retrieval will embed
+        vectors = dict(zip(asked_texts, self._embed_queries(asked_texts), strict=True))
+
+        def embed(text: str) -> list[float]:
+            if text not in vectors:
+                vectors[text] = self._embed(text)
+            return vectors[text]
+
         asked = Question(
             text=question,
             vector=np.asarray(embed(own), dtype=np.float32),
