@@ -406,12 +406,6 @@ def build_app(assistant: Any, settings: Settings | None = None) -> Any:
             turns.append({**pending, "error": error_message(err), "history": history})
             yield (messages_of(turns), "", gr.skip(), turns, *pickers(turns))
             return
-        try:
-            feedback.log_answer(
-                question=message, history=history, answer=answer, engine=engine_name
-            )
-        except Exception:  # the answer stands even when the audit database is away
-            log.exception("could not log the answer to %r", message)
         turn = {
             **pending,
             "answer": answer,
@@ -434,6 +428,12 @@ def build_app(assistant: Any, settings: Settings | None = None) -> Any:
             time.sleep(0.015)
         turns.append(turn)
         yield (messages_of(turns), "", panel, turns, *pickers(turns))
+        try:  # after the reader has the answer: the audit write never delays or fails it
+            feedback.log_answer(
+                question=message, history=history, answer=answer, engine=engine_name
+            )
+        except Exception:
+            log.exception("could not log the answer to %r", message)
 
     def pick_example(event: gr.SelectData) -> str:
         return event.value["text"] if isinstance(event.value, dict) else str(event.value)

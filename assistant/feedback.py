@@ -123,12 +123,7 @@ class FeedbackStore:
 
     def answers(self) -> list[dict[str, Any]]:
         """The answer log, oldest first, with JSON columns decoded."""
-        with self.engine.connect() as db:
-            rows = db.execute(sa.select(_ANSWERS).order_by(_ANSWERS.c.id)).mappings().all()
-        return [
-            {**row, "history": json.loads(row["history"]), "answer": json.loads(row["answer"])}
-            for row in rows
-        ]
+        return self._read(_ANSWERS, ("history", "answer"))
 
     def update(
         self, feedback_id: int, *, rating: int | None = None, comment: str | None = None
@@ -149,15 +144,12 @@ class FeedbackStore:
 
     def rows(self) -> list[dict[str, Any]]:
         """Every rating, oldest first, with JSON columns decoded."""
+        return self._read(_FEEDBACK, ("history", "answer", "settings"))
+
+    def _read(self, table: sa.Table, json_columns: tuple[str, ...]) -> list[dict[str, Any]]:
         with self.engine.connect() as db:
-            rows = db.execute(sa.select(_FEEDBACK).order_by(_FEEDBACK.c.id)).mappings().all()
-        out = []
-        for row in rows:
-            item = dict(row)
-            for name in ("history", "answer", "settings"):
-                item[name] = json.loads(item[name])
-            out.append(item)
-        return out
+            rows = db.execute(sa.select(table).order_by(table.c.id)).mappings().all()
+        return [{**row, **{name: json.loads(row[name]) for name in json_columns}} for row in rows]
 
     def export(self, out: Path) -> int:
         """Write every rated answer as an eval case, one JSON object per line; returns the count."""

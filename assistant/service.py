@@ -64,18 +64,12 @@ class Assistant:
     def _snapshot(self) -> Snapshot:
         return self._loaded[0]
 
-    @property
-    def _words(self) -> WordVectors:
-        return self._loaded[1]
-
     def refresh(self) -> None:
         """Pick up documents changed through this process, and tell the processes sharing the
         store (replicas on one Chroma server) that the corpus changed."""
         self._loaded = self._load()
-        version = self._snapshot.version
-        if self.store.published_version() != version:
-            self.store.publish_version(version)
-        self._followed = version
+        self._followed = self._snapshot.version
+        self.store.publish_version(self._followed)
 
     def follow(self) -> None:
         """Catch up in the background when another process changed the shared corpus.

@@ -7,8 +7,9 @@ python -m evals.scale run ../shared/bench/un-general-debates --with-corpus
     # the speeches beside the corpus: also core and test quality before and after (distractors)
 
 `run` prints one JSON object: plain `SentenceTransformer.encode` on the passage texts ingest
-embeds (and, as "same work", on those and the sentence texts ingest also embeds), the full `palermo ingest` (a child process, so its peak memory is its own), their
-throughput ratio, an unchanged re-ingest, and ask latency p50/p95 over the core set's questions.
+embeds (and, as "same work", on those and the sentence texts ingest also embeds), the full
+`palermo ingest` (a child process, so its peak memory is its own), their throughput ratios, an
+unchanged re-ingest, and ask latency p50/p95 over the core set's questions.
 """
 
 from __future__ import annotations

@@ -310,8 +310,7 @@ def _update_derived_indexes(
     report.chunks_total = len(ids)
     version = store.corpus_version(ids)
     store.save_manifest(ids)
-    if store.published_version() != version:
-        store.publish_version(version)
+    store.publish_version(version)
     data: dict[str, Any] = {}
 
     def passages() -> dict[str, Any]:

@@ -320,7 +320,8 @@ class Store:
     def publish_version(self, version: str) -> None:
         """Record the corpus version on the passages collection, where every process sharing
         this store (app replicas on one Chroma server) can read it in one small request."""
-        self.passages.modify(metadata={VERSION_KEY: version})
+        if self.published_version() != version:
+            self.passages.modify(metadata={VERSION_KEY: version})
 
     def published_version(self) -> str:
         """The corpus version last published by any process, "" when none was: read fresh,

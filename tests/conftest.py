@@ -112,6 +112,8 @@ def postgres_url() -> Iterator[str]:
     import subprocess
     import tempfile
 
+    from evals.load import free_port
+
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
     if not found:
         pytest.fail("PostgreSQL is not installed: `make test` installs Debian's postgresql")
@@ -120,9 +122,7 @@ def postgres_url() -> Iterator[str]:
     folder = Path(tempfile.mkdtemp(prefix="palermo-pg-"))
     if as_user:
         shutil.chown(folder, "postgres", "postgres")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     data = folder / "data"
 
     def run(*args: str) -> None:

@@ -4,7 +4,6 @@ sessions, filters, refusals, feedback, briefing notes, uploads and clear error m
 from __future__ import annotations
 
 import json
-import socket
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -14,15 +13,10 @@ from typing import Any
 import pytest
 
 from assistant.settings import Settings
+from evals.load import client, free_port, text_of
 from tests.fixtures import make_pdf
 
 TIMEOUT = 90
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Recording:
@@ -56,19 +50,6 @@ def launch(assistant: Any, settings: Settings) -> tuple[Any, str]:
         **palermo_app.launch_options(settings),
     )
     return demo, f"http://127.0.0.1:{port}/"
-
-
-def client(url: str) -> Any:
-    from gradio_client import Client
-
-    return Client(url, analytics_enabled=False, verbose=False, download_files=False)
-
-
-def text_of(message: dict[str, Any]) -> str:
-    content = message["content"]
-    if isinstance(content, list):
-        return " ".join(part.get("text", "") for part in content if isinstance(part, dict))
-    return str(content)
 
 
 def ask(session: Any, question: str, **filters: Any) -> tuple[list[dict[str, Any]], str]:
