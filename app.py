@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from assistant.settings import Settings, quiet_network_env
+from common.settings import Settings, quiet_network_env
 
 quiet_network_env()  # before gradio reads its analytics switch
 
@@ -27,8 +27,7 @@ import gradio as gr  # noqa: E402
 from assistant.briefing import note_from_turns, place, to_docx, to_markdown  # noqa: E402
 from assistant.feedback import FeedbackStore, settings_snapshot  # noqa: E402
 from assistant.library import Library, UploadsDisabledError  # noqa: E402
-from assistant.records import Filters  # noqa: E402
-from assistant.service import EmptyStoreError  # noqa: E402
+from assistant.records import EmptyStoreError, Filters  # noqa: E402
 
 log = logging.getLogger("palermo.app")
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.records import Answer, Filters, Passage
-from assistant.settings import Settings, quiet_network_env
+from common.settings import Settings, quiet_network_env
 
 
 def _filters(args: argparse.Namespace) -> Filters | None:
@@ -201,7 +201,8 @@ def _batch(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
 
 
 def _open(settings: Settings) -> Any:
-    from assistant.service import Assistant, EmptyStoreError
+    from assistant.records import EmptyStoreError
+    from assistant.service import Assistant
 
     assistant = Assistant.open(settings)
     if not assistant.corpus_version or not assistant.documents():
@@ -414,7 +415,7 @@ def main(argv: list[str] | None = None) -> int:
         "feedback": _run_feedback,
         "model": _run_model,
     }
-    from assistant.service import EmptyStoreError
+    from assistant.records import EmptyStoreError
 
     try:
         return handlers[args.command](args, settings)

@@ -17,7 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from assistant.settings import Settings
+from common.settings import Settings
 
 _METADATA = sa.MetaData()
 _FEEDBACK = sa.Table(

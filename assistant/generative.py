@@ -20,8 +20,7 @@ from typing import Any
 
 from assistant.followup import condense, is_dependent
 from assistant.llm import LLMSettings, build_llm, describe_failure, estimate_tokens
-from assistant.records import REFUSAL, Answer, Citation, Filters, Passage
-from assistant.service import EmptyStoreError
+from assistant.records import REFUSAL, Answer, Citation, EmptyStoreError, Filters, Passage
 from assistant.verify import SentenceSupport, Source, verify_answer
 from ingest.store import content_terms
 

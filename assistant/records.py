@@ -121,3 +121,7 @@ class Answer:
             "query": self.query,
             "support_score": round(self.support_score, 4),
         }
+
+
+class EmptyStoreError(RuntimeError):
+    """The index holds no documents yet."""

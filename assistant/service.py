@@ -19,17 +19,14 @@ from assistant.answer import Drafted, Question, answer_from, merge_drafts
 from assistant.asked_for import other_instruments
 from assistant.followup import condense, last_answer
 from assistant.parts import question_parts
-from assistant.records import Answer, Filters, Passage
+from assistant.records import Answer, EmptyStoreError, Filters, Passage
 from assistant.retrieval import Snapshot, hybrid_search
-from assistant.settings import Settings, quiet_network_env
-from assistant.word_match import QuestionWords, WordVectors, up_to_date
+from assistant.word_match import QuestionWords
+from common.settings import Settings, quiet_network_env
 from ingest.store import Store, StoredDocument, sentence_id
+from ingest.word_vectors import WordVectors, up_to_date
 
 log = logging.getLogger(__name__)
-
-
-class EmptyStoreError(RuntimeError):
-    """The index holds no documents yet."""
 
 
 class Assistant:

@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from assistant.settings import Settings, quiet_network_env
+from common.settings import Settings, quiet_network_env
 
 ROOT = Path(__file__).resolve().parent.parent
 CORE = ROOT / "evals" / "sets" / "core.jsonl"

@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 from typing import Any, Protocol
 
-from assistant.settings import Settings
+from common.settings import Settings
 from evals.sets import EvalCase
 
 

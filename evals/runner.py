@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.llm import LLMConfigError
-from assistant.settings import Settings
+from common.settings import Settings
 from evals.answering import evaluate
 from evals.engines import Engine, LlamaIndexDefaultEngine, PalermoEngine
 from evals.judge import Judge

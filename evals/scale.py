@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from assistant.settings import Settings, quiet_network_env
+from common.settings import Settings, quiet_network_env
 from evals.bench import percentile
 
 ROOT = Path(__file__).resolve().parent.parent

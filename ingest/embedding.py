@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from assistant.settings import Settings, quiet_network_env
+from common.settings import Settings, quiet_network_env
 
 
 def load_embedder(settings: Settings) -> Any:

@@ -16,8 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from assistant.settings import Settings
-from assistant.word_match import up_to_date
+from common.settings import Settings
 from ingest.chunking import chunk_document, split_sentences
 from ingest.embedding import (
     embed,
@@ -29,6 +28,7 @@ from ingest.loaders import count_records, discover
 from ingest.records import Chunk, DocumentInfo, Failure, LoadedDocument
 from ingest.sources import Unchanged, read_sources
 from ingest.store import DocumentWrite, Store, StoredDocument, sentence_id
+from ingest.word_vectors import up_to_date
 
 
 @dataclass

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.settings import Settings
+from common.settings import Settings
 from ingest.catalog import Catalog, CatalogError, load_catalog
 from ingest.chunking import CHUNKER_VERSION
 from ingest.loaders import discover, jsonl_lines, load_file, load_jsonl_record

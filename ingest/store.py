@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from assistant.settings import Settings
+from common.settings import Settings
 
 SENTENCES_SUFFIX = "_sentences"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.settings import Settings, quiet_network_env
+from common.settings import Settings, quiet_network_env
 
 quiet_network_env()
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from assistant.settings import Settings
+from common.settings import Settings
 from evals.load import client, free_port, text_of
 from tests.fixtures import make_pdf
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from assistant.feedback import FeedbackStore, plain_answer, settings_snapshot, to_eval_case
-from assistant.settings import Settings
+from common.settings import Settings
 
 
 def answer(text: str, refused: bool = False, quotes: tuple[str, ...] = ()) -> dict[str, Any]:

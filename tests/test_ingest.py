@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from assistant.settings import Settings
-from assistant.word_match import WordVectors
+from common.settings import Settings
 from ingest import sources
 from ingest.loaders import load_file as real_load_file
 from ingest.pipeline import ingest
 from ingest.store import Store
+from ingest.word_vectors import WordVectors
 from tests.fixtures import make_blank_pdf, make_docx, make_encrypted_pdf, make_pdf
 
 

@@ -398,7 +398,7 @@ def test_settings_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PALERMO_LLM_BASE_URL", "http://127.0.0.1:1234/v1")
     monkeypatch.setenv("PALERMO_LLM_API_KEY", "secret")
     monkeypatch.setenv("PALERMO_LLM_UNSUPPORTED", "flag")
-    from assistant.settings import Settings
+    from common.settings import Settings
 
     settings = LLMSettings.from_settings(Settings())  # Settings ignores the LLM variables
     assert settings.configured and settings.unsupported == "flag"
@@ -435,7 +435,7 @@ def test_prompt_injection_in_a_document_changes_nothing(
     small_corpus: Path, tmp_path: Path, llama_server: str
 ) -> None:
     from assistant.service import Assistant
-    from assistant.settings import Settings
+    from common.settings import Settings
     from ingest.pipeline import ingest
 
     (small_corpus / "notes.txt").write_text(INJECTION, encoding="utf-8")

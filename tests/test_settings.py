@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.settings import Settings
+from common.settings import Settings
 
 
 def test_environment_and_config_file(tmp_path, monkeypatch):

@@ -32,7 +32,7 @@ SIDE_EVENT = Source(
 @pytest.fixture(scope="module")
 def embed(tmp_path_factory: pytest.TempPathFactory):
     """The real embedding model (no index needed): what the engine passes to the verifier."""
-    from assistant.settings import Settings
+    from common.settings import Settings
     from ingest.embedding import load_embedder
 
     model = load_embedder(Settings(home=tmp_path_factory.mktemp("verify-home")))

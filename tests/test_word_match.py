@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from assistant.word_match import QuestionWords, WordVectors, up_to_date
+from assistant.word_match import QuestionWords
+from ingest.word_vectors import WordVectors, up_to_date
 
 TREATY = [
     "A State Party may board and search the vessel.",

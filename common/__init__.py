@@ -1,0 +1,1 @@
+"""The bottom layer every other package may import: the one settings object."""
