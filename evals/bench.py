@@ -60,7 +60,7 @@ def _first_answer_seconds(home: Path) -> float:
         [
             sys.executable,
             "-m",
-            "assistant.cli",
+            "cli",
             "ask",
             "Can smuggled migrants be prosecuted?",
             "--json",

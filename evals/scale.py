@@ -90,7 +90,7 @@ def palermo_ingest(path: Path, home: Path) -> dict[str, float]:
     """Run `palermo ingest` in a child process; its wall time and the run's own summary."""
     began = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "assistant.cli", "--store", str(home), "ingest", str(path)],
+        [sys.executable, "-m", "cli", "--store", str(home), "ingest", str(path)],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -209,63 +209,84 @@ def ingest(
         total=records, unit="record", desc="Ingesting", disable=not progress, dynamic_ncols=True
     ) as bar:
         for loaded in read_sources(roots, settings, stored):
-            if isinstance(loaded, Failure):
-                report.failures.append(loaded)
+            prepared = _prepare(loaded, stored, settings, report, seen)
+            if prepared is None:
                 bar.update(1)
                 continue
-            if isinstance(loaded, Unchanged):
-                seen.add(loaded.doc_id)
-                report.unchanged.append(loaded.doc_id)
-                bar.update(1)
-                continue
-            doc_id = loaded.info.doc_id
-            seen.add(doc_id)
-            existing = stored.get(doc_id)
-            if existing and existing.complete and existing.doc_hash == loaded.doc_hash:
-                report.unchanged.append(doc_id)
-                bar.update(1)
-                continue
-            chunks = _versioned(
-                chunk_document(loaded.doc, settings.chunk_min_words, settings.chunk_max_words),
-                loaded.doc_hash,
-            )
-            if not chunks:
-                report.failures.append(
-                    Failure(
-                        loaded.doc.source,
-                        "nothing to index: the text is only a heading or has no sentence; "
-                        "add its body text or remove it",
-                    )
-                )
-                bar.update(1)
-                continue
-            (report.changed if existing else report.added).append(doc_id)
-            batch.append(
-                _Prepared(
-                    loaded.info, loaded.doc, chunks, loaded.doc_hash, loaded.fingerprint, existing
-                )
-            )
-            pending += len(chunks)
+            batch.append(prepared)
+            pending += len(prepared.chunks)
             if pending >= settings.ingest_batch:
                 flush()
         if batch:
             flush()
 
     if default_run or prune:
-        failed = {_source_file(f.source) for f in report.failures}
-        resolved_roots = [root.resolve() for root in roots]
-        for doc_id, doc in stored.items():
-            if doc_id in seen or _source_file(doc.source) in failed:
-                continue  # present, or unreadable this time: keep its last good version
-            if prune or _under(doc.source, resolved_roots):
-                store.delete_document(doc)
-                report.removed.append(doc_id)
+        _remove_vanished(store, stored, seen, roots, prune, report)
 
     began_indexes = time.perf_counter()
     _update_derived_indexes(store, settings, report, progress)
     report.timed("indexes", began_indexes)
     report.seconds = time.perf_counter() - began
     return report
+
+
+def _prepare(
+    loaded: LoadedDocument | Unchanged | Failure,
+    stored: dict[str, StoredDocument],
+    settings: Settings,
+    report: IngestReport,
+    seen: set[str],
+) -> _Prepared | None:
+    """A new or changed document chunked for writing, or None (reported) when there is nothing
+    to write: an unreadable input, an unchanged document, or a text with no chunk."""
+    if isinstance(loaded, Failure):
+        report.failures.append(loaded)
+        return None
+    if isinstance(loaded, Unchanged):
+        seen.add(loaded.doc_id)
+        report.unchanged.append(loaded.doc_id)
+        return None
+    doc_id = loaded.info.doc_id
+    seen.add(doc_id)
+    existing = stored.get(doc_id)
+    if existing and existing.complete and existing.doc_hash == loaded.doc_hash:
+        report.unchanged.append(doc_id)
+        return None
+    chunks = _versioned(
+        chunk_document(loaded.doc, settings.chunk_min_words, settings.chunk_max_words),
+        loaded.doc_hash,
+    )
+    if not chunks:
+        report.failures.append(
+            Failure(
+                loaded.doc.source,
+                "nothing to index: the text is only a heading or has no sentence; "
+                "add its body text or remove it",
+            )
+        )
+        return None
+    (report.changed if existing else report.added).append(doc_id)
+    return _Prepared(loaded.info, loaded.doc, chunks, loaded.doc_hash, loaded.fingerprint, existing)
+
+
+def _remove_vanished(
+    store: Store,
+    stored: dict[str, StoredDocument],
+    seen: set[str],
+    roots: list[Path],
+    prune: bool,
+    report: IngestReport,
+) -> None:
+    """Remove the documents whose files are gone from the ingested folders (with `prune`: every
+    document not among this run's inputs)."""
+    failed = {_source_file(f.source) for f in report.failures}
+    resolved_roots = [root.resolve() for root in roots]
+    for doc_id, doc in stored.items():
+        if doc_id in seen or _source_file(doc.source) in failed:
+            continue  # present, or unreadable this time: keep its last good version
+        if prune or _under(doc.source, resolved_roots):
+            store.delete_document(doc)
+            report.removed.append(doc_id)
 
 
 def _write_batch(batch: list[_Prepared], store: Store, embedder: Any, report: IngestReport) -> int:

@@ -152,7 +152,7 @@ def test_refusal_says_so_and_marks_related_passages(app_url):
 
 
 def test_feedback_is_stored_and_exported_as_eval_cases(app_url, corpus_settings, tmp_path):
-    from assistant.cli import main
+    from cli import main
     from evals.sets import load_set
 
     session = client(app_url)
@@ -318,7 +318,7 @@ def test_a_failing_backend_shows_a_clear_message(corpus_settings):
 def test_login_and_analytics_settings_reach_the_server(corpus_settings, no_outside_network):
     from gradio_client import Client
 
-    from assistant.cli import main
+    from cli import main
 
     class Idle:
         settings = corpus_settings

@@ -126,7 +126,7 @@ def test_topic_brief_is_structured_and_every_bullet_is_a_cited_quote(assistant):
 
 
 def test_brief_command_writes_docx_and_markdown(corpus_settings, tmp_path, capsys):
-    from assistant.cli import main
+    from cli import main
 
     store = ["--store", str(corpus_settings.home)]
     docx_path = tmp_path / "note.docx"

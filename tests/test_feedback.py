@@ -121,7 +121,7 @@ def test_thumbs_down_answer_keeps_what_was_cited_for_the_reviewer():
 
 
 def test_export_writes_a_valid_eval_set_through_the_cli(tmp_path):
-    from assistant.cli import main
+    from cli import main
     from evals.sets import load_set
 
     store = FeedbackStore.for_settings(Settings(home=tmp_path))

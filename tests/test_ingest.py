@@ -215,7 +215,7 @@ def test_catalog_aliases_must_be_a_list_of_names(tmp_path, small_corpus):
 
 
 def test_a_jsonl_with_bad_records_ingests_the_rest_names_each_and_exits_1(tmp_path, capsys):
-    from assistant.cli import main
+    from cli import main
 
     body = (
         "Smuggled migrants shall not become liable to criminal prosecution for having been "

@@ -533,19 +533,10 @@ def test_model_refusal_is_a_refusal(assistant) -> None:
     assert result.answer.answer == REFUSAL and not result.answer.citations
 
 
-def _wired() -> bool:
-    """Whether the CLI, service and evals wiring (README "LLM answers") is in place."""
-    from assistant.service import Assistant
-    from evals.runner import ENGINES
-
-    return "llm" in ENGINES and hasattr(Assistant, "llm_engine")
-
-
-@pytest.mark.skipif(not _wired(), reason="palermo eval/ask --engine llm not wired in yet")
 def test_palermo_eval_and_ask_with_the_llm_engine(
     assistant, llama_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
 ) -> None:
-    from assistant import cli
+    import cli
     from evals.runner import run
     from evals.sets import load_set
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from assistant import model_install
-from assistant.cli import main
+from cli import main
 from assistant.model_install import MODEL_FILE, ModelInstallError, assemble, install_qwen
 
 

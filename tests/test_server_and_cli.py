@@ -18,7 +18,7 @@ from ingest.pipeline import ingest
 from ingest.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
-PALERMO = [sys.executable, "-m", "assistant.cli"]
+PALERMO = [sys.executable, "-m", "cli"]
 
 
 def _run(args: list[str], home: Path, **kwargs) -> subprocess.CompletedProcess:

