@@ -15,12 +15,14 @@ from typing import Any
 import numpy as np
 
 from assistant.anchors import anchors
-from assistant.answer import Drafted, Question, answer_from, merge_drafts
+from assistant.answer import Drafted, answer_from, merge_drafts
 from assistant.asked_for import other_instruments
 from assistant.followup import condense, last_answer
 from assistant.parts import question_parts
+from assistant.question import Question
 from assistant.records import Answer, EmptyStoreError, Filters, Passage
-from assistant.retrieval import Snapshot, hybrid_search
+from assistant.retrieval import hybrid_search
+from assistant.snapshot import Snapshot
 from assistant.word_match import QuestionWords
 from common.settings import Settings, quiet_network_env
 from ingest.store import Store, StoredDocument, sentence_id

@@ -217,7 +217,7 @@ def test_a_document_named_by_its_alias_is_searched_first(assistant):
 def _list_candidates(lines: list[str], best: int):
     import numpy as np
 
-    from assistant.answer import Candidate, link_lists
+    from assistant.candidates import Candidate, link_lists
     from assistant.records import Passage
 
     passage = Passage("p:0", "doc", "T", "", "", "", "", None, "\n".join(lines), 0, 0)
@@ -244,7 +244,7 @@ def test_a_document_name_inside_another_title_does_not_name_that_document(assist
 
 
 def test_a_quoted_sentence_brings_the_next_one_when_it_goes_on_about_the_same_thing():
-    from assistant.answer import select
+    from assistant.choosing import select
 
     lines = [
         "The publication was introduced by the Co-Manager of the Office.",
@@ -256,7 +256,7 @@ def test_a_quoted_sentence_brings_the_next_one_when_it_goes_on_about_the_same_th
 
 
 def test_a_list_lead_in_brings_its_own_items_but_not_the_parent_list():
-    from assistant.answer import select
+    from assistant.choosing import select
 
     lines = [
         "a) The smuggling of migrants;",
@@ -270,7 +270,7 @@ def test_a_list_lead_in_brings_its_own_items_but_not_the_parent_list():
 
 
 def test_a_chosen_list_item_is_quoted_with_its_lead_in_and_the_other_items():
-    from assistant.answer import select
+    from assistant.choosing import select
 
     lines = [
         "Each State Party shall establish as criminal offences:",

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from assistant import model_install
-from cli import main
 from assistant.model_install import MODEL_FILE, ModelInstallError, assemble, install_qwen
+from cli import main
 
 
 def _gguf(architecture: str = "qwen2") -> bytes:

@@ -1,0 +1,36 @@
+"""What the answer engine knows of a question, built by `Assistant` before the engine runs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from assistant.word_match import QuestionWords
+
+
+@dataclass
+class Question:
+    """What the engine knows of a question: its wording, vectors and words, and the context.
+
+    For a follow-up, `context_vector` and the context part of `words` come from the question
+    expanded with the conversation; they locate the topic, while the question's own words pick
+    the sentence. `said` is what the assistant already answered, which a follow-up should not
+    repeat.
+    """
+
+    text: str
+    vector: np.ndarray
+    words: QuestionWords
+    context_vector: np.ndarray | None = None
+    said: str = ""
+    named: list[str] = field(default_factory=list)  # documents the question names
+    strangers: list[str] = field(default_factory=list)  # names in it the corpus never mentions
+    others: list[str] = field(default_factory=list)  # instruments it names the corpus lacks
+    off: frozenset[str] = frozenset()  # engine components switched off (ablations only)
+
+    def meaning(self, embedding: np.ndarray) -> float:
+        meaning = float(embedding @ self.vector)
+        if self.context_vector is not None:
+            meaning = 0.5 * meaning + 0.5 * float(embedding @ self.context_vector)
+        return meaning

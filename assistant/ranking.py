@@ -1,0 +1,116 @@
+"""Step 2 of the answer engine: score the candidate sentences, and rank passages by them.
+
+A sentence scores by meaning (cosine to the question) and by words (IDF-weighted share of the
+question's words it holds, matched softly: see `word_match`), with nudges by kind of question.
+A follow-up moves on from what was already said. The passages shown are those with the best
+sentences.
+"""
+
+from __future__ import annotations
+
+from assistant.candidates import Candidate
+from assistant.question import Question
+from assistant.question_kinds import (
+    ALLOWS,
+    ASKS_FOR_DUTY,
+    ASKS_IF_ALLOWED,
+    ASKS_WHAT_FOLLOWS,
+    IMPOSES_DUTY,
+    answer_tests,
+    years_in,
+)
+from assistant.records import Passage
+from ingest.store import content_terms
+
+# meaning weighs a little more than shared words (0.65 beside 0.5 since soft word matching:
+# core all-facts .680 -> .713)
+MEANING_WEIGHT = 0.65
+WORDS_WEIGHT = 0.5
+NEARBY_WORDS = 20  # a question's words met within this many running words: a sentence's core
+RESTATES = 0.6  # share of the shorter one's words two texts share when one restates the other
+FOLLOWING_SENTENCES = 3  # a follow-up asking what comes next finds it in these few sentences
+
+
+def score_candidates(candidates: list[Candidate], question: Question) -> None:
+    """Score each sentence by meaning and by shared, informative words.
+
+    Some kinds of question get a nudge towards sentences of the kind that can answer them: "how
+    many" towards figures, "when" towards dates, "who" towards names, "must they" towards what
+    parties "shall" do (evals/ablation.py measures each; those that helped no set are gone).
+    """
+    text, off = question.text, question.off
+    wants_duty = bool(ASKS_FOR_DUTY.search(text)) and "shall_nudge" not in off
+    wants_leave = bool(ASKS_IF_ALLOWED.search(text)) and "may_nudge" not in off
+    years = years_in(text) if "year_nudge" not in off else []
+    wanted = answer_tests(text) if "kind_tests" not in off else []
+    said = content_terms(question.said) if question.said else set()
+    for candidate in candidates:
+        candidate.terms = content_terms(candidate.text)
+    for candidate in candidates:
+        # a lead-in answers with its items: "may be requested for the following purposes:"
+        unit = " ".join(c.text for c in candidate.block())
+        span = NEARBY_WORDS if "nearby" not in off else 0
+        candidate.covers, nearby = question.words.meet(unit, span)
+        candidate.meaning = question.meaning(candidate.embedding)
+        candidate.words = nearby if "words" not in off else 0.0
+        prior = 0.06 / (1 + candidate.passage_rank) if "passage_prior" not in off else 0.0
+        meaning = MEANING_WEIGHT * candidate.meaning if "meaning" not in off else 0.0
+        candidate.score = meaning + WORDS_WEIGHT * candidate.words + prior
+        if wants_leave and ALLOWS.search(candidate.text):
+            candidate.score += 0.05  # "can our officers board?" is answered by what they "may" do
+        if wants_duty and IMPOSES_DUTY.search(candidate.text):
+            candidate.score += 0.05  # "what must a State do" is answered by what it "shall" do
+        if years and not any(year in _dated(candidate.passage) for year in years):
+            candidate.score *= 0.9  # "the 2021 discussion" is not the 2012 paper
+        if not all(holds(candidate.text) for holds in wanted):
+            candidate.score *= 0.85  # cannot be the answer to this kind of question
+    if said and "follow_on" not in off:
+        _follow_on(candidates, said, bool(ASKS_WHAT_FOLLOWS.search(text)))
+
+
+def _follow_on(candidates: list[Candidate], said: set[str], onwards: bool) -> None:
+    """A follow-up moves the conversation on from what was already said.
+
+    A question asking what comes next ("and what did the EU representative add?", "the next
+    paragraph") wants something new: a sentence that only restates the previous answer ranks
+    at half its score, and the sentences after it rank well above. Any other follow-up ("which
+    countries does it cover?") may be answered by what was said, which ranks a little lower.
+    """
+    shared = {c: len(c.terms & said) for c in candidates if c.terms}
+    if not shared:
+        return
+    for candidate, count in shared.items():
+        if count / len(candidate.terms) > RESTATES:
+            candidate.score *= 0.5 if onwards else 0.8  # nothing new
+        elif count / len(said) > RESTATES:
+            candidate.score *= 0.8  # what was said, and a little more
+    overlap = {c: count / min(len(c.terms), len(said)) for c, count in shared.items()}
+    anchor = max(overlap, key=overlap.__getitem__)
+    if overlap[anchor] < RESTATES:
+        return
+    same_document = sorted(
+        (c for c in candidates if c.passage.doc_id == anchor.passage.doc_id and c.quotable),
+        key=lambda c: c.start,
+    )
+    after = [c for c in same_document if c.start >= anchor.end]
+    for candidate in after[:FOLLOWING_SENTENCES]:
+        candidate.score += 0.15 if onwards else 0.05
+
+
+def _dated(passage: Passage) -> str:
+    return f"{passage.title} {passage.date} {passage.text}"
+
+
+def rerank(passages: list[Passage], candidates: list[Candidate], keep: int) -> list[Passage]:
+    """The passages ordered by their best sentence's score, the `keep` best.
+
+    Fusion ranks passages by whole-passage signals; the sentence that answers is what a reader
+    checks, so a passage holding a sentence that matches the question well comes first.
+    """
+    best: dict[str, float] = {}
+    for candidate in candidates:
+        if candidate.quotable:
+            key = candidate.passage.chunk_id
+            best[key] = max(best.get(key, 0.0), candidate.score)
+    ordered = sorted(passages, key=lambda p: -best.get(p.chunk_id, 0.0))
+    return ordered[:keep]

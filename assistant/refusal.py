@@ -1,0 +1,75 @@
+"""Step 4 of the answer engine: decide whether to refuse instead of answering.
+
+The engine refuses when the best support is too weak, when the question names something the
+documents never mention, or when the sources lack what the question pins down (a figure, a date,
+a year, or what `asked_for.missing` finds lacking); the refusal says why when it can.
+"""
+
+from __future__ import annotations
+
+from assistant.asked_for import missing
+from assistant.candidates import Candidate
+from assistant.question import Question
+from assistant.question_kinds import (
+    ASKS_FOR_CALENDAR_DATE,
+    Similarity,
+    asks_for_figure,
+    figure_answers,
+    figures_in,
+    has_calendar_date,
+)
+from assistant.records import REFUSAL
+
+
+def support(chosen: list[Candidate]) -> float:
+    """How well the answer is supported: the best sentence's score."""
+    return max((c.score for c in chosen), default=0.0)
+
+
+def refusal_for(
+    question: Question, chosen: list[Candidate], threshold: float, similarity: Similarity
+) -> str | None:
+    """The refusal to give instead of quoting the chosen sentences, or None to answer."""
+    lacking = missing(
+        question.text,
+        [c.text for c in chosen],
+        [c.passage for c in chosen],
+        question.off,
+        [] if question.named else question.others,  # about an instrument the corpus only cites
+    )
+    if not (lacking or refuses(question, chosen, threshold, similarity)):
+        return None
+    text = REFUSAL
+    if question.strangers:
+        text += f" They never mention {', '.join(question.strangers)}."
+    elif lacking:
+        text += f" {lacking}"
+    return text
+
+
+def refuses(
+    question: Question, chosen: list[Candidate], threshold: float, similarity: Similarity
+) -> bool:
+    """Refuse when support is weak, or the sources lack what the question pins down.
+
+    A question asking for a figure needs that figure in the best sentence, and a follow-up one
+    needs a figure not already given ("how much of that went to Pakistan?" is not answered by
+    the total again); a question asking on what date needs a year or month; a year named in the
+    question must appear in a cited passage (its text, title or date).
+    """
+    if not chosen or (support(chosen) < threshold and "threshold" not in question.off):
+        return True
+    if question.strangers:
+        return True  # it asks about something the documents never mention
+    text, off = question.text, question.off
+    best = max(chosen, key=lambda c: c.score)
+    if asks_for_figure(text) and "figure_refusal" not in off:
+        if not figure_answers(text, best.text, similarity):
+            return True
+        if question.said and not figures_in(best.text) - figures_in(question.said):
+            return True
+    return (
+        bool(ASKS_FOR_CALENDAR_DATE.search(text))
+        and not has_calendar_date(best.text)
+        and "date_refusal" not in off
+    )

@@ -1,0 +1,74 @@
+"""Briefing notes: the export button, the note's options and its DOCX and Markdown downloads."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from assistant.briefing import note_from_turns, to_docx, to_markdown
+from ui.formatting import turn_choices
+
+
+def export_button() -> gr.Button:
+    return gr.Button("Export briefing note", variant="secondary", elem_id="export-note")
+
+
+def note_outputs() -> tuple[gr.File, gr.Markdown]:
+    """Under the chat: the note's files to download, and what was made."""
+    note_files = gr.File(
+        label="Briefing note (DOCX and Markdown)",
+        visible=False,
+        elem_id="note-files",
+        file_count="multiple",
+        interactive=False,
+    )
+    note_status = gr.Markdown(elem_id="note-status")
+    return note_files, note_status
+
+
+def note_options() -> tuple[gr.Textbox, gr.CheckboxGroup]:
+    """The Briefing-note-options accordion below the chat: a title and the answers to include."""
+    with (
+        gr.Column(min_width=320),
+        gr.Accordion("Briefing note options", open=False),
+    ):
+        note_title = gr.Textbox(label="Title", value="Briefing note")
+        note_pick = gr.CheckboxGroup([], label="Answers to include (none ticked: all)")
+    return note_title, note_pick
+
+
+def export_note(title: str, selected: list[int], turns: list[dict[str, Any]]) -> tuple[Any, str]:
+    """Write the conversation (or the selected answers) as a DOCX and a Markdown note."""
+    if not turn_choices(turns):
+        return gr.update(
+            value=None, visible=False
+        ), "Ask a question first: the note is made from the answers."
+    note = note_from_turns(turns, title, [int(i) for i in selected] if selected else None)
+    folder = Path(tempfile.mkdtemp(prefix="palermo-note-"))
+    stem = f"briefing-note-{dt.date.today().isoformat()}"
+    docx_path = to_docx(note, folder / f"{stem}.docx")
+    md_path = folder / f"{stem}.md"
+    md_path.write_text(to_markdown(note), encoding="utf-8")
+    count = len(note.sections)
+    status = f"Briefing note ready: {count} question{'s' if count != 1 else ''}, {len(note.footnotes)} footnotes."
+    return gr.update(value=[str(docx_path), str(md_path)], visible=True), status
+
+
+def wire(
+    export: gr.Button,
+    note_title: gr.Textbox,
+    note_pick: gr.CheckboxGroup,
+    turns: gr.State,
+    note_files: gr.File,
+    note_status: gr.Markdown,
+) -> None:
+    export.click(
+        export_note,
+        [note_title, note_pick, turns],
+        [note_files, note_status],
+        api_name="export_note",
+    )
