@@ -2,7 +2,8 @@
 
 `answer_from` is the pipeline, one step a line. Its input, a pool of retrieved passages, comes
 from `retrieval.hybrid_search` (called by `service.Assistant`, which also builds the `Question`,
-see `question`). The steps, each in its own module with its tuned constants:
+see `question`). The steps, each in its own module; their tuned weights and thresholds are
+`Settings.tuning` (common/settings.py), which reach them as `question.tuning`:
 
 1. candidates (`candidates`): the sentences of the pool, with embeddings computed at ingest;
    lists linked to their lead-ins.

@@ -3,7 +3,7 @@
 The best sentence, then runners-up that are nearly as good or answer another part of the
 question, none restating another. Each is quoted as a unit (a list with its lead-in); a few
 sentences between two chosen ones fill the gap, and a sentence that goes on about a chosen one
-follows it.
+follows it. The shares and word limits are `Settings.tuning`'s (`question.tuning`).
 """
 
 from __future__ import annotations
@@ -14,21 +14,12 @@ from assistant.candidates import Candidate
 from assistant.question import Question
 from assistant.question_kinds import ASKS_FOR_OVERVIEW
 from assistant.records import Passage
+from common.settings import Tuning
 
 _CONTINUES = re.compile(
     r"^[“\"]?(This|These|That|Those|It|Its|They|Their|He|She|His|Her|Such)\b"
     r"|^(\S+\s+){1,4}also\b"  # "The training should also take into account ..."
 )
-MAX_ANSWER_WORDS = 200  # short enough to read at a glance, long enough to quote a list whole
-# a runner-up sentence is quoted when it scores this share of the best one, or this lower share
-# when it holds question words the chosen ones do not (lay questions often ask two things at
-# once; 0.8 / 0.7 before: dev all-facts .455 -> .527, test .529 -> .571, core unchanged)
-CLOSE_RUNNER_UP = 0.7
-COMPLEMENTARY_RUNNER_UP = 0.6
-OVERVIEW_SCALE = 3  # an overview (a briefing, key points) quotes this many times more
-MAX_QUOTED_WORDS = 260  # with the list items and in-between sentences that complete the quotes
-MAX_GAP_SENTENCES = 2  # a longer gap parts two separate quotes, not one passage to read whole
-MAX_LIST_WORDS = 150  # a list longer than this is quoted in part
 
 
 def choose(
@@ -36,31 +27,36 @@ def choose(
 ) -> list[Candidate]:
     """The sentences to quote from the passages shown; an overview quotes several times more."""
     kept = {p.chunk_id for p in shown}
+    tuning = question.tuning
     overview = ASKS_FOR_OVERVIEW.search(question.text) and "overview" not in question.off
-    scale = OVERVIEW_SCALE if overview else 1
+    scale = tuning.overview_scale if overview else 1
     return select(
         [c for c in candidates if c.passage.chunk_id in kept],
         most * scale,
+        tuning,
         question.named,
         question.off,
-        MAX_ANSWER_WORDS * scale,
+        tuning.max_answer_words * scale,
     )
 
 
 def select(
     candidates: list[Candidate],
     most: int,
+    tuning: Tuning,
     named: list[str] = (),
     off: frozenset[str] = frozenset(),
-    longest: int = MAX_ANSWER_WORDS,
+    longest: int | None = None,
 ) -> list[Candidate]:
     """The best sentence, then runners-up that are nearly as good or answer another part.
 
     A question with several parts ("X's role in A, and who represented B") is answered by
     sentences that together cover its words: a sentence a little weaker than the best is still
     taken when it covers question words the chosen ones do not. Each is quoted as a unit (a list
-    with its lead-in), and sentences between two chosen ones of a passage fill the gap.
+    with its lead-in), and sentences between two chosen ones of a passage fill the gap. The
+    quotes hold at most `longest` words (default `tuning.max_answer_words`).
     """
+    longest = tuning.max_answer_words if longest is None else longest
     ranked = sorted((c for c in candidates if c.quotable), key=lambda c: -c.score)
     if not ranked:
         return []
@@ -69,11 +65,11 @@ def select(
     if len(named) > 1 and "comparison_picks" not in off:
         for doc_id in named:  # a comparison: the best sentence of each document it names
             own = next((c for c in ranked if c.passage.doc_id == doc_id), None)
-            if own and own not in picks and own.score >= best.score * 0.5:
+            if own and own not in picks and own.score >= best.score * tuning.comparison_share:
                 picks.append(own)
     chosen: list[Candidate] = []
     for pick in picks:
-        chosen += [c for c in quoted_unit(pick) if c not in chosen]
+        chosen += [c for c in quoted_unit(pick, tuning) if c not in chosen]
     covered = {term for c in chosen for term in c.covers}
     for candidate in ranked[1:]:
         if len(picks) >= most:
@@ -81,23 +77,23 @@ def select(
         if candidate in chosen:
             continue
         new = sum(share for term, share in candidate.covers.items() if term not in covered)
-        close = candidate.score >= best.score * CLOSE_RUNNER_UP
+        close = candidate.score >= best.score * tuning.close_runner_up
         complementary = (
-            candidate.score >= best.score * COMPLEMENTARY_RUNNER_UP
-            and new >= 0.15
+            candidate.score >= best.score * tuning.complementary_runner_up
+            and new >= tuning.complementary_new
             and "complementary" not in off
         )
         if not (close or complementary) or _redundant(candidate, chosen):
             continue
-        unit = [c for c in quoted_unit(candidate) if c not in chosen]
+        unit = [c for c in quoted_unit(candidate, tuning) if c not in chosen]
         if _size(chosen) + _size(unit) > longest:
             continue
         picks.append(candidate)
         chosen += unit
         covered |= {term for c in unit for term in c.covers}
     if "gap_fill" not in off:
-        chosen = _fill_gaps(chosen, candidates)
-    return chosen if "sequels" in off else _with_sequels(chosen, picks, candidates)
+        chosen = _fill_gaps(chosen, candidates, tuning)
+    return chosen if "sequels" in off else _with_sequels(chosen, picks, candidates, tuning)
 
 
 def _redundant(candidate: Candidate, chosen: list[Candidate]) -> bool:
@@ -116,7 +112,7 @@ def _redundant(candidate: Candidate, chosen: list[Candidate]) -> bool:
 
 
 def _with_sequels(
-    chosen: list[Candidate], picks: list[Candidate], candidates: list[Candidate]
+    chosen: list[Candidate], picks: list[Candidate], candidates: list[Candidate], tuning: Tuning
 ) -> list[Candidate]:
     """A chosen sentence brings the next one when that one goes on about the same thing
     ("This publication was jointly developed by ...", "He stressed that ...")."""
@@ -129,7 +125,7 @@ def _with_sequels(
             and sequel not in out
             and sequel.passage is pick.passage
             and _CONTINUES.match(sequel.text)
-            and _size(out) + sequel.words_long <= MAX_QUOTED_WORDS
+            and _size(out) + sequel.words_long <= tuning.max_quoted_words
         ):
             out.append(sequel)
     return out
@@ -139,25 +135,28 @@ def _size(sentences: list[Candidate]) -> int:
     return sum(c.words_long for c in sentences)
 
 
-def quoted_unit(candidate: Candidate) -> list[Candidate]:
+def quoted_unit(candidate: Candidate, tuning: Tuning) -> list[Candidate]:
     """What quoting a sentence brings along: a list item comes with its lead-in and the other
     items, a lead-in with its items. A list too long to quote whole keeps its best items.
     """
-    if candidate.lead is not None and _size(candidate.lead.block()) <= MAX_LIST_WORDS:
-        return quoted_unit(candidate.lead)
+    most = tuning.max_list_words
+    if candidate.lead is not None and _size(candidate.lead.block()) <= most:
+        return quoted_unit(candidate.lead, tuning)
     block = candidate.block()
-    if _size(block) <= MAX_LIST_WORDS:
+    if _size(block) <= most:
         return block
     if candidate.lead is not None:
         return [candidate.lead, *candidate.block()]
     kept = [candidate]
     for item in sorted(block[1:], key=lambda c: -c.score):
-        if _size(kept) + item.words_long <= MAX_LIST_WORDS:
+        if _size(kept) + item.words_long <= most:
             kept.append(item)
     return sorted(kept, key=lambda c: c.start)
 
 
-def _fill_gaps(chosen: list[Candidate], candidates: list[Candidate]) -> list[Candidate]:
+def _fill_gaps(
+    chosen: list[Candidate], candidates: list[Candidate], tuning: Tuning
+) -> list[Candidate]:
     """Quote the few sentences between two chosen ones of a passage, so the quote reads whole."""
     out = list(chosen)
     by_passage: dict[str, list[Candidate]] = {}
@@ -167,6 +166,9 @@ def _fill_gaps(chosen: list[Candidate], candidates: list[Candidate]) -> list[Can
         places = [i for i, c in enumerate(sentences) if c in chosen]
         for first, second in zip(places, places[1:], strict=False):
             gap = sentences[first + 1 : second]
-            if 0 < len(gap) <= MAX_GAP_SENTENCES and _size(out) + _size(gap) <= MAX_QUOTED_WORDS:
+            if (
+                0 < len(gap) <= tuning.max_gap_sentences
+                and _size(out) + _size(gap) <= tuning.max_quoted_words
+            ):
                 out += [c for c in gap if c not in out]
     return out

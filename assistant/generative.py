@@ -205,6 +205,7 @@ class GenerativeEngine:
             self._embed,
             self.settings.unsupported,
             question,
+            tuning=self.assistant.settings.tuning,
         )
         timings["verify"] = (time.perf_counter() - step) * 1000
         return verified

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from assistant.word_match import QuestionWords
+from common.settings import Tuning
 
 
 @dataclass
@@ -16,7 +17,7 @@ class Question:
     For a follow-up, `context_vector` and the context part of `words` come from the question
     expanded with the conversation; they locate the topic, while the question's own words pick
     the sentence. `said` is what the assistant already answered, which a follow-up should not
-    repeat.
+    repeat. `tuning` holds the engine's weights and thresholds (`Settings.tuning`).
     """
 
     text: str
@@ -28,6 +29,7 @@ class Question:
     strangers: list[str] = field(default_factory=list)  # names in it the corpus never mentions
     others: list[str] = field(default_factory=list)  # instruments it names the corpus lacks
     off: frozenset[str] = frozenset()  # engine components switched off (ablations only)
+    tuning: Tuning = field(default_factory=Tuning)  # the engine's weights and thresholds
 
     def meaning(self, embedding: np.ndarray) -> float:
         meaning = float(embedding @ self.vector)

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from ingest.store import content_terms
 
 Similarity = Callable[[str, list[str]], float]
-FIGURE_MATCH = 0.35  # least similarity between the thing asked about and the thing counted
 
 # the measures a figure answers: "what's the estimated yearly profit", "the population of X"
 _MEASURE = (
@@ -158,11 +157,12 @@ def answer_tests(question: str) -> list[Callable[[str], object]]:
     return tests
 
 
-def figure_answers(question: str, sentence: str, similarity: Similarity) -> bool:
+def figure_answers(question: str, sentence: str, similarity: Similarity, least: float) -> bool:
     """Whether a sentence holds the figure a figure question asks for.
 
     An amount question (budget, fee) needs an amount; a "how many X" question needs a count of
-    something like X ("85 participants" for people, not "four countries" for officials).
+    something like X ("85 participants" for people, not "four countries" for officials): the
+    thing counted at least `least` similar (`Settings.tuning.figure_match`) to the thing asked.
     """
     if not has_count(sentence):
         return False
@@ -174,4 +174,4 @@ def figure_answers(question: str, sentence: str, similarity: Similarity) -> bool
     phrases = counted_phrases(sentence)
     if content_terms(thing) & content_terms(" ".join(phrases)):
         return True
-    return similarity(thing, phrases) >= FIGURE_MATCH
+    return similarity(thing, phrases) >= least

@@ -3,7 +3,7 @@
 A sentence scores by meaning (cosine to the question) and by words (IDF-weighted share of the
 question's words it holds, matched softly: see `word_match`), with nudges by kind of question.
 A follow-up moves on from what was already said. The passages shown are those with the best
-sentences.
+sentences. The weights are `question.tuning` (`Settings.tuning`).
 """
 
 from __future__ import annotations
@@ -20,15 +20,8 @@ from assistant.question_kinds import (
     years_in,
 )
 from assistant.records import Passage
+from common.settings import Tuning
 from ingest.store import content_terms
-
-# meaning weighs a little more than shared words (0.65 beside 0.5 since soft word matching:
-# core all-facts .680 -> .713)
-MEANING_WEIGHT = 0.65
-WORDS_WEIGHT = 0.5
-NEARBY_WORDS = 20  # a question's words met within this many running words: a sentence's core
-RESTATES = 0.6  # share of the shorter one's words two texts share when one restates the other
-FOLLOWING_SENTENCES = 3  # a follow-up asking what comes next finds it in these few sentences
 
 
 def score_candidates(candidates: list[Candidate], question: Question) -> None:
@@ -38,7 +31,7 @@ def score_candidates(candidates: list[Candidate], question: Question) -> None:
     many" towards figures, "when" towards dates, "who" towards names, "must they" towards what
     parties "shall" do (evals/ablation.py measures each; those that helped no set are gone).
     """
-    text, off = question.text, question.off
+    text, off, tuning = question.text, question.off, question.tuning
     wants_duty = bool(ASKS_FOR_DUTY.search(text)) and "shall_nudge" not in off
     wants_leave = bool(ASKS_IF_ALLOWED.search(text)) and "may_nudge" not in off
     years = years_in(text) if "year_nudge" not in off else []
@@ -49,26 +42,32 @@ def score_candidates(candidates: list[Candidate], question: Question) -> None:
     for candidate in candidates:
         # a lead-in answers with its items: "may be requested for the following purposes:"
         unit = " ".join(c.text for c in candidate.block())
-        span = NEARBY_WORDS if "nearby" not in off else 0
+        span = tuning.nearby_words if "nearby" not in off else 0
         candidate.covers, nearby = question.words.meet(unit, span)
         candidate.meaning = question.meaning(candidate.embedding)
         candidate.words = nearby if "words" not in off else 0.0
-        prior = 0.06 / (1 + candidate.passage_rank) if "passage_prior" not in off else 0.0
-        meaning = MEANING_WEIGHT * candidate.meaning if "meaning" not in off else 0.0
-        candidate.score = meaning + WORDS_WEIGHT * candidate.words + prior
+        prior = (
+            tuning.passage_prior / (1 + candidate.passage_rank)
+            if "passage_prior" not in off
+            else 0.0
+        )
+        meaning = tuning.meaning_weight * candidate.meaning if "meaning" not in off else 0.0
+        candidate.score = meaning + tuning.words_weight * candidate.words + prior
         if wants_leave and ALLOWS.search(candidate.text):
-            candidate.score += 0.05  # "can our officers board?" is answered by what they "may" do
+            # "can our officers board?" is answered by what they "may" do
+            candidate.score += tuning.kind_nudge
         if wants_duty and IMPOSES_DUTY.search(candidate.text):
-            candidate.score += 0.05  # "what must a State do" is answered by what it "shall" do
+            # "what must a State do" is answered by what it "shall" do
+            candidate.score += tuning.kind_nudge
         if years and not any(year in _dated(candidate.passage) for year in years):
-            candidate.score *= 0.9  # "the 2021 discussion" is not the 2012 paper
+            candidate.score *= tuning.year_factor  # "the 2021 discussion" is not the 2012 paper
         if not all(holds(candidate.text) for holds in wanted):
-            candidate.score *= 0.85  # cannot be the answer to this kind of question
+            candidate.score *= tuning.kind_test_factor  # cannot answer this kind of question
     if said and "follow_on" not in off:
-        _follow_on(candidates, said, bool(ASKS_WHAT_FOLLOWS.search(text)))
+        _follow_on(candidates, said, bool(ASKS_WHAT_FOLLOWS.search(text)), tuning)
 
 
-def _follow_on(candidates: list[Candidate], said: set[str], onwards: bool) -> None:
+def _follow_on(candidates: list[Candidate], said: set[str], onwards: bool, tuning: Tuning) -> None:
     """A follow-up moves the conversation on from what was already said.
 
     A question asking what comes next ("and what did the EU representative add?", "the next
@@ -76,25 +75,26 @@ def _follow_on(candidates: list[Candidate], said: set[str], onwards: bool) -> No
     at half its score, and the sentences after it rank well above. Any other follow-up ("which
     countries does it cover?") may be answered by what was said, which ranks a little lower.
     """
+    restates = tuning.restates
     shared = {c: len(c.terms & said) for c in candidates if c.terms}
     if not shared:
         return
     for candidate, count in shared.items():
-        if count / len(candidate.terms) > RESTATES:
-            candidate.score *= 0.5 if onwards else 0.8  # nothing new
-        elif count / len(said) > RESTATES:
-            candidate.score *= 0.8  # what was said, and a little more
+        if count / len(candidate.terms) > restates:  # nothing new
+            candidate.score *= tuning.restated_onwards_factor if onwards else tuning.restated_factor
+        elif count / len(said) > restates:
+            candidate.score *= tuning.restated_factor  # what was said, and a little more
     overlap = {c: count / min(len(c.terms), len(said)) for c, count in shared.items()}
     anchor = max(overlap, key=overlap.__getitem__)
-    if overlap[anchor] < RESTATES:
+    if overlap[anchor] < restates:
         return
     same_document = sorted(
         (c for c in candidates if c.passage.doc_id == anchor.passage.doc_id and c.quotable),
         key=lambda c: c.start,
     )
     after = [c for c in same_document if c.start >= anchor.end]
-    for candidate in after[:FOLLOWING_SENTENCES]:
-        candidate.score += 0.15 if onwards else 0.05
+    for candidate in after[: tuning.following_sentences]:
+        candidate.score += tuning.following_onwards_bonus if onwards else tuning.following_bonus
 
 
 def _dated(passage: Passage) -> str:

@@ -64,7 +64,7 @@ def refuses(
     text, off = question.text, question.off
     best = max(chosen, key=lambda c: c.score)
     if asks_for_figure(text) and "figure_refusal" not in off:
-        if not figure_answers(text, best.text, similarity):
+        if not figure_answers(text, best.text, similarity, question.tuning.figure_match):
             return True
         if question.said and not figures_in(best.text) - figures_in(question.said):
             return True

@@ -1,6 +1,7 @@
 """Hybrid retrieval: dense (Chroma) and BM25 ranked lists fused by reciprocal rank, with filters.
 
-The BM25 index and term statistics come from the corpus version's `Snapshot` (see `snapshot`).
+The BM25 index and term statistics come from the corpus version's `Snapshot` (see `snapshot`);
+the fusion's constant and weights from `Settings.tuning`.
 """
 
 from __future__ import annotations
@@ -14,10 +15,8 @@ import numpy as np
 
 from assistant.records import Filters, Passage
 from assistant.snapshot import Snapshot
+from common.settings import Tuning
 from ingest.store import Store, bm25_tokens
-
-RRF_K = 60  # the reciprocal-rank-fusion paper's constant: a ranking's lower ranks still count
-WEIGHTS = {"sentence": 1.0, "passage": 1.0, "bm25": 1.0}  # the three rankings count alike
 
 
 def chroma_where(filters: Filters | None) -> dict[str, Any] | None:
@@ -129,6 +128,8 @@ def hybrid_search(
     k: int,
     filters: Filters | None = None,
     off: frozenset[str] = frozenset(),
+    *,
+    tuning: Tuning,
 ) -> list[Passage]:
     """The top `k` passages; documents the query names by an alias are searched first.
 
@@ -142,12 +143,14 @@ def hybrid_search(
         if (filters is None or not filters.doc_ids or d in filters.doc_ids)
         and "named_search" not in off
     ]
-    general = _fused_search(store, snapshot, query, embed(query), k, filters, off)
+    general = _fused_search(store, snapshot, query, embed(query), k, tuning, filters, off)
     if not named:
         return general
     aspect = snapshot.without_names(query)
     focused = [
-        _fused_search(store, snapshot, aspect, embed(aspect), k, _only(filters, doc_id), off)
+        _fused_search(
+            store, snapshot, aspect, embed(aspect), k, tuning, _only(filters, doc_id), off
+        )
         for doc_id in named
     ]
     share = max(2, (k * 2 // 3) // len(named))
@@ -170,6 +173,7 @@ def _fused_search(
     query: str,
     embedding: list[float],
     k: int,
+    tuning: Tuning,
     filters: Filters | None = None,
     off: frozenset[str] = frozenset(),
 ) -> list[Passage]:
@@ -185,15 +189,20 @@ def _fused_search(
     fused: dict[int, float] = {}
     cosine: dict[int, float] = {}
     bm25: dict[int, float] = {}
-    for weight, ranking in ((WEIGHTS["passage"], dense), (WEIGHTS["sentence"], by_sentence)):
+    rrf_k = tuning.rrf_k
+    dense_rankings = (
+        (tuning.fusion_passage_weight, dense),
+        (tuning.fusion_sentence_weight, by_sentence),
+    )
+    for weight, ranking in dense_rankings:
         for rank, (chunk_id, similarity) in enumerate(ranking):
             if chunk_id not in position:
                 continue  # written after this snapshot was taken; the next refresh sees it
             index = position[chunk_id]
-            fused[index] = fused.get(index, 0.0) + weight / (RRF_K + rank + 1)
+            fused[index] = fused.get(index, 0.0) + weight / (rrf_k + rank + 1)
             cosine[index] = max(cosine.get(index, -1.0), similarity)
     for rank, (index, score) in enumerate(lexical):
-        fused[index] = fused.get(index, 0.0) + WEIGHTS["bm25"] / (RRF_K + rank + 1)
+        fused[index] = fused.get(index, 0.0) + tuning.fusion_bm25_weight / (rrf_k + rank + 1)
         bm25[index] = score
     seats = [position[c] for c, _ in by_sentence[:2] if c in position]
     seats += [position[c] for c, _ in dense[:1] if c in position]

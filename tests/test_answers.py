@@ -8,6 +8,7 @@ import pytest
 
 from assistant import Filters
 from assistant.records import REFUSAL
+from common.settings import Tuning
 from ingest.loaders import load_file
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
@@ -251,7 +252,7 @@ def test_a_quoted_sentence_brings_the_next_one_when_it_goes_on_about_the_same_th
         "This publication was jointly developed by the Office and UNODC.",
         "The next tool showcased was a toolkit.",
     ]
-    chosen = [c.text for c in select(_list_candidates(lines, best=0), most=1)]
+    chosen = [c.text for c in select(_list_candidates(lines, best=0), most=1, tuning=Tuning())]
     assert chosen == lines[:2]
 
 
@@ -265,7 +266,7 @@ def test_a_list_lead_in_brings_its_own_items_but_not_the_parent_list():
         "(ii) Procuring, providing or possessing such a document;",
         "c) Enabling a person to remain in the State concerned by illegal means.",
     ]
-    chosen = [c.text for c in select(_list_candidates(lines, best=1), most=1)]
+    chosen = [c.text for c in select(_list_candidates(lines, best=1), most=1, tuning=Tuning())]
     assert chosen == lines[1:4]
 
 
@@ -281,5 +282,22 @@ def test_a_chosen_list_item_is_quoted_with_its_lead_in_and_the_other_items():
         "c) Enabling a person to remain in the State concerned by illegal means.",
         "Each State Party shall establish aggravating circumstances.",
     ]
-    chosen = sorted(select(_list_candidates(lines, best=5), most=1), key=lambda c: c.start)
+    chosen = sorted(
+        select(_list_candidates(lines, best=5), most=1, tuning=Tuning()), key=lambda c: c.start
+    )
     assert [c.text for c in chosen] == lines[:6]
+
+
+def test_the_settings_tuning_reaches_retrieval_and_ranking(assistant):
+    """What `Settings.tuning` says is what the engine uses: no copy of a value is left behind."""
+    question = "Can smuggled migrants be prosecuted under the Protocol?"
+    base = assistant.settings
+    before = assistant.ask(question), assistant.search(question, k=3)
+    try:
+        tuning = Tuning(meaning_weight=0.0, rrf_k=1)
+        assistant.settings = base.model_copy(update={"tuning": tuning})
+        after = assistant.ask(question), assistant.search(question, k=3)
+    finally:
+        assistant.settings = base
+    assert after[0].support_score < before[0].support_score  # meaning no longer counts
+    assert after[1][0].score > before[1][0].score  # reciprocal ranks of 1 / (1 + rank + 1)

@@ -27,7 +27,8 @@ from assistant.generative import GeneratedAnswer, GenerativeEngine, LLMEvalEngin
 from assistant.llm import LLMConfigError, LLMSettings, build_llm
 from assistant.local_model import LocalModelServer, chat_format_for, gguf_metadata
 from assistant.records import REFUSAL
-from assistant.verify import LEXICAL_MIN, content_terms, strip_markers
+from assistant.verify import content_terms, strip_markers
+from common.settings import Tuning
 
 QUESTIONS = [
     "Can migrants be prosecuted under the Protocol for having been smuggled?",
@@ -127,7 +128,7 @@ def _independently_supported(entry: dict[str, Any], passages: list[dict[str, Any
     terms = content_terms(entry["sentence"])
     shared = len(terms & content_terms(text)) / max(1, len(terms))
     numbers = re.findall(r"\d+", entry["sentence"])
-    return shared >= LEXICAL_MIN and all(n in text for n in numbers)
+    return shared >= Tuning().lexical_min and all(n in text for n in numbers)
 
 
 def test_openai_compatible_server_end_to_end(assistant, server_engine, no_outside_network) -> None:

@@ -3,8 +3,9 @@
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
-from common.settings import Settings
+from common.settings import Settings, Tuning
 
 
 def test_environment_and_config_file(tmp_path, monkeypatch):
@@ -34,3 +35,60 @@ def test_bad_settings_are_clear_errors(tmp_path, monkeypatch):
 def test_packaged_model_is_found_offline():
     path = Path(Settings().model_path())
     assert (path / "config.json").is_file()
+
+
+def test_tuning_comes_from_arguments_the_environment_and_the_config_file(tmp_path, monkeypatch):
+    assert Settings(tuning={"meaning_weight": 0.7}).tuning.meaning_weight == 0.7
+    assert Settings(tuning={"meaning_weight": 0.7}).tuning.rrf_k == Tuning().rrf_k  # the rest kept
+    monkeypatch.setenv("PALERMO_TUNING__MEANING_WEIGHT", "0.7")
+    assert Settings().tuning.meaning_weight == 0.7
+    config = tmp_path / "palermo.toml"
+    config.write_text("[tuning]\nclose_runner_up = 0.5\n", encoding="utf-8")
+    monkeypatch.setenv("PALERMO_CONFIG", str(config))
+    tuned = Settings().tuning
+    assert (tuned.close_runner_up, tuned.meaning_weight) == (0.5, 0.7)
+    with pytest.raises(ValidationError):
+        tuned.close_runner_up = 0.9  # frozen: one question cannot retune another's engine
+
+
+def test_unknown_tuning_names_are_rejected(monkeypatch):
+    with pytest.raises(ValueError, match="meaning_wieght"):
+        Settings(tuning={"meaning_wieght": 0.7})
+    monkeypatch.setenv("PALERMO_TUNING__BOGUS", "1")
+    with pytest.raises(ValueError, match="bogus"):
+        Settings()
+
+
+def test_every_tuning_value_says_why():
+    for name, info in Tuning.model_fields.items():
+        assert info.description and "\n" not in info.description, name
+
+
+def test_a_tuning_value_reaches_the_engine():
+    """The runner-up scores 0.65 of the best: quoted only when the close share is below that."""
+    import numpy as np
+
+    from assistant.candidates import Candidate
+    from assistant.choosing import choose
+    from assistant.question import Question
+    from assistant.records import Passage
+
+    lines = [
+        "Each State Party shall adopt legislative measures against smuggling.",
+        "Migrants shall not become liable to criminal prosecution for having been smuggled.",
+    ]
+    passage = Passage("p:0", "doc", "T", "", "", "", "", None, "\n".join(lines), 0, 0)
+    candidates, start = [], 0
+    for line, score in zip(lines, [1.0, 0.65], strict=True):
+        candidates.append(Candidate(line, start, start + len(line), 0, passage, np.zeros(3)))
+        candidates[-1].score = score
+        start += len(line) + 1
+
+    def chosen(settings: Settings) -> list[str]:
+        question = Question(
+            "What does the Protocol require?", np.zeros(3), None, tuning=settings.tuning
+        )
+        return [c.text for c in choose(question, candidates, [passage], most=2)]
+
+    assert chosen(Settings()) == lines[:1]  # close_runner_up 0.7
+    assert chosen(Settings(tuning={"close_runner_up": 0.6})) == lines

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from assistant.word_match import QuestionWords
+from common.settings import Tuning
 from ingest.word_vectors import WordVectors, up_to_date
 
 TREATY = [
@@ -17,7 +18,7 @@ def _question(embedder, question: str, context: str = "") -> QuestionWords:
     vectors = WordVectors("test-model")
     vectors.extend(TREATY, embedder.get_text_embedding_batch)
     return QuestionWords(
-        question, context, lambda stem: 1.0, vectors, embedder.get_text_embedding_batch
+        question, context, lambda stem: 1.0, vectors, embedder.get_text_embedding_batch, Tuning()
     )
 
 
