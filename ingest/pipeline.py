@@ -191,6 +191,7 @@ def ingest(
     store = store or Store(settings)
     stored = store.documents()  # the manifest: read once, each document's passage and sentence ids
     seen: set[str] = set()
+    reread: dict[str, str] = {}  # doc id -> new fingerprint of an unchanged document read again
     batch: list[_Prepared] = []
     pending = 0  # passages in the batch
     embedder = None
@@ -209,7 +210,7 @@ def ingest(
         total=records, unit="record", desc="Ingesting", disable=not progress, dynamic_ncols=True
     ) as bar:
         for loaded in read_sources(roots, settings, stored):
-            prepared = _prepare(loaded, stored, settings, report, seen)
+            prepared = _prepare(loaded, stored, settings, report, seen, reread)
             if prepared is None:
                 bar.update(1)
                 continue
@@ -220,6 +221,8 @@ def ingest(
         if batch:
             flush()
 
+    if reread:  # next time these are known unchanged from their bytes, without reading them
+        store.update_fingerprints({doc_id: (stored[doc_id], fp) for doc_id, fp in reread.items()})
     if default_run or prune:
         _remove_vanished(store, stored, seen, roots, prune, report)
 
@@ -236,9 +239,13 @@ def _prepare(
     settings: Settings,
     report: IngestReport,
     seen: set[str],
+    reread: dict[str, str],
 ) -> _Prepared | None:
     """A new or changed document chunked for writing, or None (reported) when there is nothing
-    to write: an unreadable input, an unchanged document, or a text with no chunk."""
+    to write: an unreadable input, an unchanged document, or a text with no chunk.
+
+    A document read again (its bytes or the reading code changed) whose text is unchanged
+    is noted in `reread` with its new fingerprint."""
     if isinstance(loaded, Failure):
         report.failures.append(loaded)
         return None
@@ -251,6 +258,8 @@ def _prepare(
     existing = stored.get(doc_id)
     if existing and existing.complete and existing.doc_hash == loaded.doc_hash:
         report.unchanged.append(doc_id)
+        if loaded.fingerprint and loaded.fingerprint != existing.fingerprint:
+            reread[doc_id] = loaded.fingerprint
         return None
     chunks = _versioned(
         chunk_document(loaded.doc, settings.chunk_min_words, settings.chunk_max_words),

@@ -283,6 +283,21 @@ class Store:
                 stale_ids = [i for i in write.old.sentence_ids if i not in new_sentences]
                 self._delete(self.sentences, stale_ids)
 
+    def update_fingerprints(self, documents: dict[str, tuple[StoredDocument, str]]) -> None:
+        """Record new fingerprints on unchanged documents' passages (a metadata update, no
+        re-embedding), so the next ingest skips them on their bytes; the manifest is then
+        gathered again from the passages."""
+        ids = [i for doc, _ in documents.values() for i in doc.passage_ids]
+        metadatas = [
+            {"fingerprint": fingerprint}
+            for doc, fingerprint in documents.values()
+            for _ in doc.passage_ids
+        ]
+        for start in range(0, len(ids), self.batch_size):
+            end = start + self.batch_size
+            self.passages.update(ids=ids[start:end], metadatas=metadatas[start:end])
+        self.manifest_path.unlink(missing_ok=True)
+
     def delete_document(self, doc: StoredDocument) -> None:
         self._delete(self.passages, list(doc.passage_ids))
         if doc.sentence_ids is None:

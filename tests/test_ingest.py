@@ -27,6 +27,28 @@ def _consistent(store: Store) -> dict[str, int]:
     return {doc_id: d.count for doc_id, d in documents.items()}
 
 
+def test_new_reading_code_reads_once_then_skips_unread(tmp_path, small_corpus, monkeypatch):
+    """An upgrade of the reading code makes the next ingest read every file again (it may read
+    them differently); documents whose text comes out the same keep their passages, get the new
+    fingerprint, and are skipped unread from then on, instead of being read on every run."""
+    settings = _settings(tmp_path, small_corpus)
+    assert ingest(None, settings, progress=False).ok
+    store = Store(settings)
+    ids_before = sorted(store.passages.get(include=[])["ids"])
+    monkeypatch.setattr(sources, "_READING_CODE", "a newer reading code")
+    loads = []
+    monkeypatch.setattr(
+        sources, "load_file", lambda *args: loads.append(args) or real_load_file(*args)
+    )
+    upgraded = ingest(None, settings, progress=False)
+    assert len(loads) == 3 and len(upgraded.unchanged) == 3 and upgraded.chunks_written == 0
+    assert sorted(store.passages.get(include=[])["ids"]) == ids_before
+    loads.clear()
+    again = ingest(None, settings, progress=False)
+    assert loads == [] and len(again.unchanged) == 3
+    _consistent(store)
+
+
 def test_ingest_is_idempotent_and_tracks_changes_and_removals(tmp_path, small_corpus, monkeypatch):
     settings = _settings(tmp_path, small_corpus)
     first = ingest(None, settings, progress=False)
