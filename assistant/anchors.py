@@ -12,7 +12,10 @@ import re
 from collections.abc import Callable, Iterable
 
 from assistant.question_kinds import MONTHS, years_in
+from ingest.acronyms import acronyms_of
 from ingest.store import content_terms
+
+__all__ = ["acronyms_of", "anchors", "unknown"]
 
 # a capitalised word or an acronym (GLO.ACT, IOM, EU); years are found by years_in
 _NAME = re.compile(r"\b[A-Z][\w.'’-]*[\w]|\b[A-Z]\b")
@@ -49,22 +52,6 @@ def anchors(question: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def _initials(text: str) -> set[str]:
-    """Acronyms spelled by runs of capitalised words: "European Union" gives EU."""
-    words = re.findall(r"[A-Za-z][\w-]*", text)
-    out = set()
-    for start in range(len(words)):
-        letters = ""
-        for word in words[start : start + 6]:
-            if not word[0].isupper():
-                if word.lower() in ("of", "the", "and", "for", "on", "against"):
-                    continue
-                break
-            letters += word[0]
-            out.add(letters)
-    return out
-
-
 def unknown(
     question_anchors: Iterable[str], vocabulary: set[str], acronyms: Callable[[], set[str]]
 ) -> list[str]:
@@ -81,12 +68,4 @@ def unknown(
             known = known or (anchor.isupper() and anchor.replace(".", "") in acronyms())
         if not known:
             out.append(anchor)
-    return out
-
-
-def acronyms_of(texts: Iterable[str]) -> set[str]:
-    """Every acronym the texts spell with runs of capitalised words."""
-    out: set[str] = set()
-    for text in texts:
-        out |= _initials(text)
     return out

@@ -89,7 +89,8 @@ def lexical_search(
         return []
     scores = snapshot.bm25.get_scores(tokens)
     if filters is not None and not filters.is_empty():
-        mask = np.array([filters.admits(m) for m in snapshot.metadatas], dtype=float)
+        mask = np.zeros(len(scores))
+        mask[snapshot.filtered.admitted(filters)] = 1.0
         scores = scores * mask
     top = np.argsort(-scores)[:k]
     return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
@@ -179,10 +180,14 @@ def _fused_search(
 ) -> list[Passage]:
     """The top `k` passages by reciprocal-rank fusion of passage, sentence and BM25 rankings."""
     depth = max(k * 4, 40)
-    dense = dense_search(store, embedding, depth, filters) if "dense" not in off else []
-    by_sentence = (
-        sentence_search(store, embedding, depth * 2, filters) if "sentences" not in off else []
-    )
+    rows = snapshot.filtered.usable(filters)
+    if rows is not None:  # a named document or a narrow filter: exact, in memory
+        dense, by_sentence = snapshot.filtered.search(rows, embedding, depth, depth * 2)
+    else:
+        dense = dense_search(store, embedding, depth, filters)
+        by_sentence = sentence_search(store, embedding, depth * 2, filters)
+    dense = dense if "dense" not in off else []
+    by_sentence = by_sentence if "sentences" not in off else []
     terms = lexical_query(query) if "definition_terms" not in off else query
     lexical = lexical_search(snapshot, terms, depth, filters) if "bm25" not in off else []
     position = snapshot.position

@@ -45,7 +45,12 @@ class Assistant:
         self._follow_lock = threading.Lock()
         self._checked = time.monotonic()
         self._followed = ""  # the last version published elsewhere that this one caught up with
-        self._embed("warm up")  # the first call pays one-off costs; pay them at start-up
+        # the first model call and the first Chroma queries (reading the vector indexes from
+        # disk) pay one-off costs: pay them at start-up, not on the first user's question
+        if self._snapshot.ids:
+            self.search("warm up", 1)
+        else:
+            self._embed("warm up")
 
     @classmethod
     def open(cls, settings: Settings) -> Assistant:
@@ -56,7 +61,7 @@ class Assistant:
         return cls(settings, Store(settings), load_embedder(settings))
 
     def _load(self) -> tuple[Snapshot, WordVectors]:
-        snapshot = Snapshot.load(self.store)
+        snapshot = Snapshot.load(self.store).warm()
         return snapshot, self._word_vectors(snapshot)
 
     @property

@@ -84,8 +84,10 @@ class QuestionWords:
         self.vectors = vectors
         self.soft = soft
         self.match_floor = tuning.match_floor
-        self.similar = (
-            vectors.vectors_for(self.words, embed) @ vectors.matrix.T
+        # compared with a text's words when it is met, not with the whole vocabulary up front:
+        # a pool holds a few thousand distinct words, a large corpus a hundred thousand
+        self._vectors = (
+            vectors.vectors_for(self.words, embed)
             if self.words and len(vectors.words)
             else np.zeros((len(self.words), 0), dtype=np.float32)
         )
@@ -118,7 +120,7 @@ class QuestionWords:
         index = self.vectors.index
         known = [i for i, w in enumerate(words) if w in index]
         if known and self.soft:
-            similar = self.similar[:, [index[words[i]] for i in known]]
+            similar = self._vectors @ self.vectors.matrix[[index[words[i]] for i in known]].T
             floor = self.match_floor
             met[:, known] = self._shares[:, None] * np.clip((similar - floor) / (1 - floor), 0, 1)
         for column, word in enumerate(words):

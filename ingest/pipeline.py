@@ -222,7 +222,7 @@ def ingest(
             flush()
 
     if reread:  # next time these are known unchanged from their bytes, without reading them
-        store.update_fingerprints({doc_id: (stored[doc_id], fp) for doc_id, fp in reread.items()})
+        store.update_fingerprints([(stored[d], new) for d, new in reread.items()])
     if default_run or prune:
         _remove_vanished(store, stored, seen, roots, prune, report)
 

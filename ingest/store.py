@@ -17,28 +17,30 @@ import tempfile
 import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 from common.settings import Settings
+from ingest.acronyms import acronyms_of
 
 SENTENCES_SUFFIX = "_sentences"
 
 
-INDEX_FORMAT = 2  # raise when DerivedIndex changes shape, so old pickles are rebuilt
+INDEX_FORMAT = 3  # raise when DerivedIndex changes shape, so old pickles are rebuilt
 
 
 @dataclass
 class DerivedIndex:
-    """What is derived from the passages of one corpus version: a BM25 retriever and term
-    document counts."""
+    """What is derived from the passages of one corpus version: a BM25 retriever, term
+    document counts and the acronyms the passages spell out."""
 
     version: str
     retriever: Any
     ids: list[str]
     document_frequency: Counter[str]
+    acronyms: frozenset[str] = frozenset()
     format: int = INDEX_FORMAT
 
 
@@ -128,7 +130,13 @@ def bm25_tokens(texts: list[str]) -> list[list[str]]:
 
 def content_terms(text: str) -> set[str]:
     """The stemmed content words of a text, as BM25 sees them."""
-    return set(bm25_tokens([text])[0])
+    return set(_content_terms(text))
+
+
+@lru_cache(maxsize=100_000)
+def _content_terms(text: str) -> frozenset[str]:
+    """Remembered: sentences recur between questions; a tokenizer call costs mostly set-up."""
+    return frozenset(bm25_tokens([text])[0])
 
 
 def safe_name(doc_id: str) -> str:
@@ -283,19 +291,14 @@ class Store:
                 stale_ids = [i for i in write.old.sentence_ids if i not in new_sentences]
                 self._delete(self.sentences, stale_ids)
 
-    def update_fingerprints(self, documents: dict[str, tuple[StoredDocument, str]]) -> None:
+    def update_fingerprints(self, documents: list[tuple[StoredDocument, str]]) -> None:
         """Record new fingerprints on unchanged documents' passages (a metadata update, no
         re-embedding), so the next ingest skips them on their bytes; the manifest is then
         gathered again from the passages."""
-        ids = [i for doc, _ in documents.values() for i in doc.passage_ids]
-        metadatas = [
-            {"fingerprint": fingerprint}
-            for doc, fingerprint in documents.values()
-            for _ in doc.passage_ids
-        ]
-        for start in range(0, len(ids), self.batch_size):
-            end = start + self.batch_size
-            self.passages.update(ids=ids[start:end], metadatas=metadatas[start:end])
+        rows = [(i, {"fingerprint": new}) for doc, new in documents for i in doc.passage_ids]
+        for start in range(0, len(rows), self.batch_size):
+            part = rows[start : start + self.batch_size]
+            self.passages.update(ids=[i for i, _ in part], metadatas=[m for _, m in part])
         self.manifest_path.unlink(missing_ok=True)
 
     def delete_document(self, doc: StoredDocument) -> None:
@@ -366,8 +369,8 @@ class Store:
     def rebuild_derived(self, data: dict[str, Any] | None = None) -> DerivedIndex:
         """Index every passage for BM25 and persist it with the corpus version it reflects.
 
-        Term document frequencies are counted here too, once per corpus version, so opening an
-        assistant does not tokenize the whole corpus again.
+        Term document frequencies and acronyms are counted here too, once per corpus version, so
+        opening an assistant does not read the whole corpus again.
         """
         import bm25s
 
@@ -378,12 +381,20 @@ class Store:
             f"{m.get('title', '')}\n{m.get('section', '')}\n{t}"
             for t, m in zip(documents, data["metadatas"] or [], strict=True)
         ]
+        # the titles and headings too: headings are not in chunk text, names often are
+        labels = {f"{m.get('title', '')}\n{m.get('section', '')}" for m in data["metadatas"] or []}
         retriever = bm25s.BM25()
         frequency: Counter[str] = Counter()
         if texts:
             retriever.index(bm25_tokens(texts), show_progress=False)
             for tokens in bm25_tokens(documents):
                 frequency.update(set(tokens))
-        built = DerivedIndex(self.corpus_version(ids), retriever, ids, frequency)
+        built = DerivedIndex(
+            self.corpus_version(ids),
+            retriever,
+            ids,
+            frequency,
+            frozenset(acronyms_of([*documents, *labels])),
+        )
         write_atomic(self.derived_path, pickle.dumps(built))
         return built

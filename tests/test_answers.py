@@ -301,3 +301,34 @@ def test_the_settings_tuning_reaches_retrieval_and_ranking(assistant):
         assistant.settings = base
     assert after[0].support_score < before[0].support_score  # meaning no longer counts
     assert after[1][0].score > before[1][0].score  # reciprocal ranks of 1 / (1 + rank + 1)
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [Filters(doc_ids=["untoc"]), Filters(kinds=["news"]), Filters(year_from=2020, year_to=2021)],
+)
+def test_in_memory_filtered_search_finds_what_chroma_finds(assistant, filters):
+    """A narrow filter (or a named document) is searched in memory instead of by a Chroma `where`
+    query; it must rank the same passages and sentences with the same cosines."""
+    from assistant.retrieval import dense_search, sentence_search
+
+    snapshot = assistant._snapshot
+    rows = snapshot.filtered.usable(filters)
+    assert rows is not None and 0 < len(rows) < len(snapshot.ids)
+    embedding = assistant._embed("what must states do to protect smuggled migrants")
+    dense, by_sentence = snapshot.filtered.search(rows, embedding, 12, 24)
+    chroma_dense = dense_search(assistant.store, embedding, 12, filters)
+    chroma_sentences = sentence_search(assistant.store, embedding, 24, filters)
+    assert [c for c, _ in dense] == [c for c, _ in chroma_dense]
+    assert [c for c, _ in by_sentence] == [c for c, _ in chroma_sentences]
+    for ours, theirs in ((dense, chroma_dense), (by_sentence, chroma_sentences)):
+        assert all(abs(a - b) < 1e-4 for (_, a), (_, b) in zip(ours, theirs, strict=True))
+
+
+def test_the_corpus_acronyms_are_counted_at_ingest(assistant):
+    """ "IOM" is spelled out in the corpus, so a question using it names nothing unknown; the
+    acronyms come with the derived index, not from reading every passage at the first question."""
+    derived = assistant.store.load_derived()
+    assert derived is not None and "IOM" in derived.acronyms
+    assert assistant._snapshot.corpus_acronyms == derived.acronyms
+    assert assistant._snapshot.strangers(["IOM", "ZQXW"]) == ["ZQXW"]
