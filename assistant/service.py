@@ -19,6 +19,7 @@ from assistant.anchors import anchors
 from assistant.answer import Drafted, answer_from, merge_drafts
 from assistant.asked_for import other_instruments
 from assistant.followup import condense, last_answer
+from assistant.glossary import Glossary
 from assistant.parts import question_parts
 from assistant.question import Question
 from assistant.records import Answer, EmptyStoreError, Filters, Passage
@@ -55,6 +56,7 @@ class Assistant:
         self.store = store
         self.embedder = embedder
         self._embed_lock = threading.Lock()
+        self.glossary = Glossary.load(settings.corpus_dir / "glossary.toml")
         self._llm_lock = threading.Lock()
         self._llm: Any = None
         self._loaded = self._load()  # (snapshot, word vectors): swapped together, never apart
@@ -227,6 +229,28 @@ class Assistant:
             support_score=drafted.support,
         )
 
+    def _texts_to_embed(
+        self, question: str, query: str, named: list[str], snapshot: Snapshot, off: frozenset[str]
+    ) -> tuple[str, str, str]:
+        """The question's own text (for its meaning), its text with the conversation (for the
+        topic) and the text to retrieve with.
+
+        Inside the documents it names, a question means what it asks of them: in "what does the
+        Smuggling Protocol require", "smuggling" names the document, not the subject (retrieval
+        keeps the names, which tell apart other documents that discuss that one). The documents'
+        terms for its lay words ("charged": "criminal liability") join it for retrieval and
+        meaning.
+        """
+        own, context = (
+            (snapshot.without_names(question), snapshot.without_names(query))
+            if named
+            else (question, query)
+        )
+        terms = " ".join(self.glossary.expand(query)) if "glossary" not in off else ""
+        if terms:
+            return f"{own} ({terms})", context, f"{query} ({terms})"
+        return own, context, query
+
     def _draft(
         self,
         question: str,
@@ -241,15 +265,8 @@ class Assistant:
         began = time.perf_counter()
         query = condense(question, history) if "condense" not in off else question
         named = snapshot.mentioned(query)
-        # inside the documents it names, a question means what it asks of them: in "what does
-        # the Smuggling Protocol require", "smuggling" names the document, not the subject (its
-        # words keep the names, which tell apart other documents that discuss that one)
-        own, context = (
-            (snapshot.without_names(question), snapshot.without_names(query))
-            if named
-            else (question, query)
-        )
-        asked_texts = list(dict.fromkeys([own, query, context]))  # all retrieval will embed
+        own, context, retrieve = self._texts_to_embed(question, query, named, snapshot, off)
+        asked_texts = list(dict.fromkeys([own, retrieve, context]))  # all retrieval will embed
         vectors = dict(zip(asked_texts, self._embed_queries(asked_texts), strict=True))
 
         def embed(text: str) -> list[float]:
@@ -286,7 +303,7 @@ class Assistant:
         pool = hybrid_search(
             self.store,
             snapshot,
-            query,
+            retrieve,
             embed,
             2 * self.settings.top_k,
             filters,

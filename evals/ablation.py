@@ -28,6 +28,7 @@ COMPONENTS = {
     "after_date": "refuse a question about a year after every cited document was written",
     "parts": "answer each part of a question that asks several things, refuse if one is not",
     "condense": "expand a follow-up with the previous turn before retrieval",
+    "glossary": "lay words bring the documents' terms for them (corpus/glossary.toml) into retrieval",
     "follow_on": "a follow-up prefers what was not said yet",
     "named_search": "search a document the question names first",
     "seats": "each ranking's best passages keep a place near the top",

@@ -250,13 +250,17 @@ def load_file(path: Path, max_bytes: int) -> Iterator[LoadedDocument | Failure]:
         yield Failure(str(path), f"cannot read file ({err.strerror})")
 
 
+_NOT_DOCUMENTS = {"catalog.toml", "glossary.toml", "README.md"}
+
+
 def discover(paths: list[Path]) -> Iterator[Path]:
-    """Files under the given paths in a stable order, skipping hidden files and the catalog."""
+    """Files under the given paths in a stable order, skipping hidden files and the corpus
+    folder's own files (its catalog, its lay-words glossary, a README)."""
     for root in paths:
         if root.is_file():
             yield root
             continue
         for path in sorted(root.rglob("*")):
             hidden = any(part.startswith(".") for part in path.relative_to(root).parts)
-            if path.is_file() and not hidden and path.name not in {"catalog.toml", "README.md"}:
+            if path.is_file() and not hidden and path.name not in _NOT_DOCUMENTS:
                 yield path

@@ -1,0 +1,59 @@
+"""The lay-words glossary: what it expands, how it fails on a bad file, and what it retrieves."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from assistant import Assistant
+from assistant.glossary import Glossary
+
+GLOSSARY = Path(__file__).resolve().parent.parent / "corpus" / "glossary.toml"
+
+
+def test_lay_words_and_phrases_bring_the_documents_terms():
+    glossary = Glossary.load(GLOSSARY)
+    assert "criminal liability" in glossary.expand("Can THEY be charged for it?")
+    assert "mitigating punishment" in glossary.expand("could he get a lighter sentence?")
+    assert "without nationality" in glossary.expand("and if the boat has no flag at all?")
+    # broad words alone bring nothing: "which country" is not a question of jurisdiction
+    assert glossary.expand("which countries?") == []
+    assert glossary.expand("What is the population of Mexico?") == []
+
+
+def test_a_bad_glossary_is_named_in_a_warning_and_answers_go_on(tmp_path, caplog):
+    broken = tmp_path / "glossary.toml"
+    broken.write_text("[[entry]\nterms = [", encoding="utf-8")
+    with caplog.at_level(logging.WARNING):
+        assert Glossary.load(broken).expand("can they be charged") == []
+    assert str(broken) in caplog.text
+    caplog.clear()
+    broken.write_text(
+        '[[entry]]\nterms = "not a list"\nlay = ["charged"]\n\n'
+        '[[entry]]\nterms = ["criminal liability"]\nlay = ["charged"]\n',
+        encoding="utf-8",
+    )
+    with caplog.at_level(logging.WARNING):
+        assert Glossary.load(broken).expand("can they be charged") == ["criminal liability"]
+    assert "entry 1" in caplog.text
+    assert Glossary.load(tmp_path / "absent.toml").expand("can they be charged") == []
+
+
+def test_lay_questions_retrieve_the_article_that_answers_them(assistant):
+    """Asked in lay words, the Protocol's Article 5 (criminal liability of migrants) and the
+    Convention's Article 26 (cooperation with law enforcement) are among the passages shown only
+    because the glossary brings their terms."""
+    without = Assistant(
+        assistant.settings.model_copy(update={"ablate": ["glossary"]}),
+        assistant.store,
+        assistant.embedder,
+    )
+    asked = {
+        "Can migrants be charged just for having been smuggled?": "Article 5 ",
+        "Can a smuggling boss get a lighter sentence if he helps the police?": "Article 26 ",
+    }
+    for question, article in asked.items():
+        shown = [p.section for p in assistant.ask(question).retrieved[:5]]
+        assert any(s.startswith(article) for s in shown), (question, shown)
+        shown_without = [p.section for p in without.ask(question).retrieved[:5]]
+        assert not any(s.startswith(article) for s in shown_without), (question, shown_without)
