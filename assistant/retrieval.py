@@ -6,7 +6,6 @@ the fusion's constant and weights from `Settings.tuning`.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable
 from typing import Any
@@ -42,17 +41,24 @@ def chroma_where(filters: Filters | None) -> dict[str, Any] | None:
 def dense_search(
     store: Store, embedding: list[float], k: int, filters: Filters | None
 ) -> list[tuple[str, float]]:
-    """(chunk id, cosine similarity) of passages from Chroma, best first."""
-    from llama_index.core.vector_stores import VectorStoreQuery
+    """(chunk id, cosine similarity) of passages from Chroma, best first.
 
-    where = chroma_where(filters)
-    query = VectorStoreQuery(query_embedding=embedding, similarity_top_k=k)
-    result = store.vector_store.query(query, **({"where": where} if where else {}))
-    # ChromaVectorStore reports exp(-distance); with cosine space, distance = 1 - cosine.
+    Asked for ids and distances only: the snapshot holds the texts and metadata, and fetching
+    them again (as llama-index's query does, building nodes) took 6 of the query's 7 ms.
+    """
+    result = store.passages.query(
+        query_embeddings=[embedding],
+        n_results=k,
+        where=chroma_where(filters),
+        include=["distances"],
+    )
+    # cosine space: distance = 1 - cosine
     return [
-        (node_id, 1.0 + math.log(max(similarity, 1e-12)))
-        for node_id, similarity in zip(result.ids or [], result.similarities or [], strict=True)
+        (i, 1.0 - float(d)) for i, d in zip(result["ids"][0], result["distances"][0], strict=True)
     ]
+
+
+_SENTENCE_ID = re.compile(r"^(.*):s\d{3,}$")  # ingest.store.sentence_id: "<chunk id>:s007"
 
 
 def sentence_search(
@@ -61,18 +67,29 @@ def sentence_search(
     """(chunk id, best sentence cosine) by the passages' closest sentences, best first.
 
     Sentences are short enough for the model to see whole, so this finds a passage by a sentence
-    that a whole-passage embedding (cut at the model's length limit) blurs or misses.
+    that a whole-passage embedding (cut at the model's length limit) blurs or misses. The
+    passage is read from the sentence's id; metadata is fetched only for rows whose id does not
+    say it.
     """
     where = chroma_where(filters)
     result = store.sentences.query(
-        query_embeddings=[embedding],
-        n_results=k,
-        where=where,
-        include=["metadatas", "distances"],
+        query_embeddings=[embedding], n_results=k, where=where, include=["distances"]
     )
+    ids, distances = result["ids"][0], result["distances"][0]
+    owners = [_SENTENCE_ID.match(i) for i in ids]
+    if not all(owners):
+        result = store.sentences.query(
+            query_embeddings=[embedding],
+            n_results=k,
+            where=where,
+            include=["metadatas", "distances"],
+        )
+        chunk_ids = [str(m["chunk_id"]) for m in result["metadatas"][0]]
+        distances = result["distances"][0]
+    else:
+        chunk_ids = [m.group(1) for m in owners if m]
     best: dict[str, float] = {}
-    for metadata, distance in zip(result["metadatas"][0], result["distances"][0], strict=True):
-        chunk_id = str(metadata["chunk_id"])
+    for chunk_id, distance in zip(chunk_ids, distances, strict=True):
         best.setdefault(chunk_id, 1.0 - float(distance))
     return sorted(best.items(), key=lambda item: -item[1])
 
