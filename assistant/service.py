@@ -7,6 +7,7 @@ conversation state: history comes in with each call, so many users can share one
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -31,6 +32,26 @@ from ingest.store import Store, StoredDocument, sentence_id
 from ingest.word_vectors import WordVectors, up_to_date
 
 log = logging.getLogger(__name__)
+
+
+_COMPARES = re.compile(
+    r"\b(differ\w*|compar\w*|both|same|versus|vs\.?|mix\w* up|distinguish\w*|contrast\w*)\b",
+    re.I,
+)
+
+
+def _compared(question: str, snapshot: Snapshot) -> list[str]:
+    """The documents a comparison names ("how do the two protocols differ on ..."): each is
+    answered on its own, so each gets its best sentence on the point, not the best of one."""
+    named = snapshot.mentioned(question)
+    return named if len(named) > 1 and _COMPARES.search(question) else []
+
+
+def _within(filters: Filters | None, doc_id: str) -> Filters:
+    base = filters or Filters()
+    if base.doc_ids and doc_id not in base.doc_ids:
+        return base
+    return Filters([doc_id], base.publishers, base.kinds, base.year_from, base.year_to)
 
 
 @contextmanager
@@ -214,7 +235,11 @@ class Assistant:
         drafts = []
         for n, part in enumerate(parts):
             context = list(history) if n == 0 else [*history, {"role": "user", "content": parts[0]}]
-            drafts.append(self._draft(part, context, filters, off, (snapshot, words), timings))
+            compared = _compared(part, snapshot) if "per_document" not in off else []
+            for doc_filters in [_within(filters, d) for d in compared] or [filters]:
+                drafts.append(
+                    self._draft(part, context, doc_filters, off, (snapshot, words), timings)
+                )
         drafted = drafts[0] if len(drafts) == 1 else merge_drafts(drafts, self.settings.top_k)
         timings["total"] = (time.perf_counter() - began) * 1000
         return Answer(

@@ -27,6 +27,7 @@ COMPONENTS = {
     "other_instrument": "refuse a question about an instrument the corpus does not hold",
     "after_date": "refuse a question about a year after every cited document was written",
     "parts": "answer each part of a question that asks several things, refuse if one is not",
+    "per_document": "a comparison of named documents is answered from each of them in turn",
     "condense": "expand a follow-up with the previous turn before retrieval",
     "glossary": "lay words bring the documents' terms for them (corpus/glossary.toml) into retrieval",
     "follow_on": "a follow-up prefers what was not said yet",

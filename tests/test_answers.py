@@ -332,3 +332,22 @@ def test_the_corpus_acronyms_are_counted_at_ingest(assistant):
     assert derived is not None and "IOM" in derived.acronyms
     assert assistant._snapshot.corpus_acronyms == derived.acronyms
     assert assistant._snapshot.strangers(["IOM", "ZQXW"]) == ["ZQXW"]
+
+
+def test_a_comparison_is_answered_from_each_document_it_compares(assistant):
+    """ "How do A and B differ" quotes A and B, each on the point, not a third text that talks
+    about both (here a toolkit's advice to distinguish the two crimes)."""
+    from assistant import Assistant
+
+    question = (
+        "How do the Smuggling Protocol and the Trafficking Protocol differ in how they define "
+        "the crime?"
+    )
+    cited = {c.doc_id for c in assistant.ask(question).citations}
+    assert cited == {"smuggling-protocol", "trafficking-protocol"}
+    whole = Assistant(
+        assistant.settings.model_copy(update={"ablate": ["per_document"]}),
+        assistant.store,
+        assistant.embedder,
+    )
+    assert {c.doc_id for c in whole.ask(question).citations} != cited
