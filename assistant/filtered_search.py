@@ -102,16 +102,15 @@ class FilteredSearch:
         for start in range(0, len(flat), 5_000):
             part = flat[start : start + 5_000]
             sentences.update(_unit_rows(self.store.sentences.get(ids=part, include=["embeddings"])))
-        empty = np.zeros((0, len(next(iter(passages.values())))), dtype=np.float32)
-        return {
-            row: (
+        width = len(next(iter(passages.values())))
+        out = {}
+        for row, chunk_id in zip(rows, chunk_ids, strict=True):
+            own = [sentences[s] for s in wanted[chunk_id] if s in sentences]
+            out[row] = (
                 passages[chunk_id],
-                np.stack([sentences[s] for s in wanted[chunk_id] if s in sentences])
-                if any(s in sentences for s in wanted[chunk_id])
-                else empty,
+                np.stack(own) if own else np.zeros((0, width), np.float32),
             )
-            for row, chunk_id in zip(rows, chunk_ids, strict=True)
-        }
+        return out
 
 
 def _unit_rows(data: dict[str, Any]) -> dict[str, np.ndarray]:

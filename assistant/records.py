@@ -83,6 +83,13 @@ class Filters:
     def is_empty(self) -> bool:
         return not (self.doc_ids or self.publishers or self.kinds or self.year_from or self.year_to)
 
+    def admits_document(self, doc_id: str) -> bool:
+        return not self.doc_ids or doc_id in self.doc_ids
+
+    def within(self, doc_id: str) -> Filters:
+        """These filters narrowed to one document."""
+        return Filters([doc_id], self.publishers, self.kinds, self.year_from, self.year_to)
+
     def admits(self, metadata: dict[str, Any]) -> bool:
         """Whether a passage's metadata passes these filters (the same rule Chroma applies)."""
         year = int(metadata.get("year") or 0)

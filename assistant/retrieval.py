@@ -155,11 +155,11 @@ def hybrid_search(
     discusses smuggling; a question naming two documents gets passages from each, in turn.
     Inside a named document its name says nothing, so those searches look for the rest.
     """
+    base = filters or Filters()
     named = [
         d
         for d in snapshot.mentioned(query)
-        if (filters is None or not filters.doc_ids or d in filters.doc_ids)
-        and "named_search" not in off
+        if base.admits_document(d) and "named_search" not in off
     ]
     general = _fused_search(store, snapshot, query, embed(query), k, tuning, filters, off)
     if not named:
@@ -167,7 +167,14 @@ def hybrid_search(
     aspect = snapshot.without_names(query)
     focused = [
         _fused_search(
-            store, snapshot, aspect, embed(aspect), k, tuning, _only(filters, doc_id), off
+            store,
+            snapshot,
+            aspect,
+            embed(aspect),
+            k,
+            tuning,
+            base.within(doc_id),
+            off,
         )
         for doc_id in named
     ]
@@ -178,11 +185,6 @@ def hybrid_search(
     seen = {p.chunk_id for p in merged}
     merged += [p for p in general if p.chunk_id not in seen]
     return merged[:k]
-
-
-def _only(filters: Filters | None, doc_id: str) -> Filters:
-    base = filters or Filters()
-    return Filters([doc_id], base.publishers, base.kinds, base.year_from, base.year_to)
 
 
 def _fused_search(

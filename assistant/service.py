@@ -40,18 +40,12 @@ _COMPARES = re.compile(
 )
 
 
-def _compared(question: str, snapshot: Snapshot) -> list[str]:
-    """The documents a comparison names ("how do the two protocols differ on ..."): each is
-    answered on its own, so each gets its best sentence on the point, not the best of one."""
-    named = snapshot.mentioned(question)
+def _compared(question: str, snapshot: Snapshot, filters: Filters) -> list[str]:
+    """The documents a comparison names ("how do the two protocols differ on ..."), within the
+    filters: each is answered on its own, so each gets its best sentence on the point, not the
+    best of one."""
+    named = [d for d in snapshot.mentioned(question) if filters.admits_document(d)]
     return named if len(named) > 1 and _COMPARES.search(question) else []
-
-
-def _within(filters: Filters | None, doc_id: str) -> Filters:
-    base = filters or Filters()
-    if base.doc_ids and doc_id not in base.doc_ids:
-        return base
-    return Filters([doc_id], base.publishers, base.kinds, base.year_from, base.year_to)
 
 
 @contextmanager
@@ -235,8 +229,9 @@ class Assistant:
         drafts = []
         for n, part in enumerate(parts):
             context = list(history) if n == 0 else [*history, {"role": "user", "content": parts[0]}]
-            compared = _compared(part, snapshot) if "per_document" not in off else []
-            for doc_filters in [_within(filters, d) for d in compared] or [filters]:
+            base = filters or Filters()
+            compared = _compared(part, snapshot, base) if "per_document" not in off else []
+            for doc_filters in [base.within(d) for d in compared] or [filters]:
                 drafts.append(
                     self._draft(part, context, doc_filters, off, (snapshot, words), timings)
                 )

@@ -1,6 +1,7 @@
 """Names a question pins down, and whether the corpus ever mentions them."""
 
-from assistant.anchors import acronyms_of, anchors, unknown
+from assistant.anchors import anchors, unknown
+from ingest.acronyms import acronyms_of
 from ingest.store import content_terms
 
 
