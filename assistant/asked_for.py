@@ -113,6 +113,8 @@ def missing(
     - one person's own case ("my cousin ... is he going to jail?") is not what treaties answer;
     - whether a state has joined a treaty needs a quote naming it with its status (party,
       ratified, signed, acceded, member);
+    - a country the question names must be named in a cited passage (its title or text): an
+      answer that never mentions Germany says nothing of Germany's law;
     - a list of countries needs the quotes to name at least two;
     - a year after every cited document was written (and not in the future) asks about events
       those documents cannot report.
@@ -130,6 +132,11 @@ def missing(
         said = [q for q in quoted if _PARTY_STATUS.search(q)]
         if names and not any(n.lower() in q.lower() for n in names for q in said):
             return f"They do not say whether {names[0]} has joined it."
+    if "country_named" not in off:
+        sources = " ".join([text, *(f"{p.title} {p.text}" for p in passages)])
+        absent = sorted(countries_named(question) - countries_named(sources))
+        if absent:
+            return f"The passages found do not mention {absent[0]}."
     countries = ASKS_FOR_COUNTRIES.search(question) and "country_list" not in off
     if countries and len(countries_named(text)) < 2:
         return "They list no countries in answer to this."

@@ -26,6 +26,7 @@ class Question:
     context_vector: np.ndarray | None = None
     said: str = ""
     named: list[str] = field(default_factory=list)  # documents the question names
+    conversation: list[str] = field(default_factory=list)  # documents a follow-up is about
     strangers: list[str] = field(default_factory=list)  # names in it the corpus never mentions
     others: list[str] = field(default_factory=list)  # instruments it names the corpus lacks
     off: frozenset[str] = frozenset()  # engine components switched off (ablations only)

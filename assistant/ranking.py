@@ -59,6 +59,8 @@ def score_candidates(candidates: list[Candidate], question: Question) -> None:
         if wants_duty and IMPOSES_DUTY.search(candidate.text):
             # "what must a State do" is answered by what it "shall" do
             candidate.score += tuning.kind_nudge
+        if question.conversation and candidate.passage.doc_id not in question.conversation:
+            candidate.score *= tuning.elsewhere_factor  # a follow-up stays with its document
         if years and not any(year in _dated(candidate.passage) for year in years):
             candidate.score *= tuning.year_factor  # "the 2021 discussion" is not the 2012 paper
         if not all(holds(candidate.text) for holds in wanted):

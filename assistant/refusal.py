@@ -17,6 +17,7 @@ from assistant.question_kinds import (
     figure_answers,
     figures_in,
     has_calendar_date,
+    years_in,
 )
 from assistant.records import REFUSAL
 
@@ -68,8 +69,7 @@ def refuses(
             return True
         if question.said and not figures_in(best.text) - figures_in(question.said):
             return True
-    return (
-        bool(ASKS_FOR_CALENDAR_DATE.search(text))
-        and not has_calendar_date(best.text)
-        and "date_refusal" not in off
-    )
+    if ASKS_FOR_CALENDAR_DATE.search(text) and not has_calendar_date(best.text):
+        return "date_refusal" not in off
+    sources = " ".join(f"{c.passage.title} {c.passage.date} {c.passage.text}" for c in chosen)
+    return "year_refusal" not in off and any(year not in sources for year in years_in(text))

@@ -7,7 +7,7 @@ the fusion's constant and weights from `Settings.tuning`.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -126,6 +126,17 @@ def lexical_query(query: str) -> str:
     return query
 
 
+def conversation_documents(snapshot: Snapshot, said: str) -> list[str]:
+    """The documents the previous answer named, or else the one it quoted: the document of the
+    passage that shares most of its words (BM25). "And what did she say about children?" is
+    asked of it, not of the many other documents that talk about children."""
+    named = snapshot.mentioned(said)
+    if named:
+        return named
+    best = lexical_search(snapshot, said, 1, None) if said.strip() else []
+    return [str(snapshot.metadatas[best[0][0]]["doc_id"])] if best else []
+
+
 def _with_seats(order: list[int], seats: list[int], k: int, head: int = 3) -> list[int]:
     """The fused order, with each ranking's best passages guaranteed a place near the top.
 
@@ -148,17 +159,20 @@ def hybrid_search(
     off: frozenset[str] = frozenset(),
     *,
     tuning: Tuning,
+    conversation: Sequence[str] = (),
 ) -> list[Passage]:
     """The top `k` passages; documents the query names by an alias are searched first.
 
     A question about "the Smuggling Protocol" is answered from it before anything that merely
     discusses smuggling; a question naming two documents gets passages from each, in turn.
-    Inside a named document its name says nothing, so those searches look for the rest.
+    Inside a named document its name says nothing, so those searches look for the rest. A
+    follow-up that names none is asked of the `conversation`'s documents first (see
+    `conversation_documents`), and then of those its context names.
     """
     base = filters or Filters()
     named = [
         d
-        for d in snapshot.mentioned(query)
+        for d in dict.fromkeys([*conversation, *snapshot.mentioned(query)])
         if base.admits_document(d) and "named_search" not in off
     ]
     general = _fused_search(store, snapshot, query, embed(query), k, tuning, filters, off)

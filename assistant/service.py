@@ -24,7 +24,7 @@ from assistant.glossary import Glossary
 from assistant.parts import question_parts
 from assistant.question import Question
 from assistant.records import Answer, EmptyStoreError, Filters, Passage
-from assistant.retrieval import hybrid_search
+from assistant.retrieval import conversation_documents, hybrid_search
 from assistant.snapshot import Snapshot
 from assistant.word_match import QuestionWords
 from common.settings import Settings, quiet_network_env
@@ -285,6 +285,7 @@ class Assistant:
         began = time.perf_counter()
         query = condense(question, history) if "condense" not in off else question
         named = snapshot.mentioned(query)
+        named_here = snapshot.mentioned(question)  # a follow-up may name a new document
         own, context, retrieve = self._texts_to_embed(question, query, named, snapshot, off)
         asked_texts = list(dict.fromkeys([own, retrieve, context]))  # all retrieval will embed
         vectors = dict(zip(asked_texts, self._embed_queries(asked_texts), strict=True))
@@ -317,6 +318,8 @@ class Assistant:
         if query != question:
             asked.context_vector = np.asarray(embed(context), dtype=np.float32)
             asked.said = last_answer(history)
+            if not named_here and "conversation_document" not in off:
+                asked.conversation = conversation_documents(snapshot, asked.said)
         _add(timings, "embed", began)
 
         step = time.perf_counter()
@@ -329,6 +332,7 @@ class Assistant:
             filters,
             off,
             tuning=self.settings.tuning,
+            conversation=asked.conversation,
         )
         _add(timings, "retrieve", step)
 

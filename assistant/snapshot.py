@@ -148,8 +148,11 @@ class Snapshot:
         return passage_from(self.ids[index], self.texts[index], self.metadatas[index], score)
 
 
-# a capitalised word (not the first of the text) just before a name: "Understanding the ..."
-_INSIDE_TITLE = re.compile(r"\S\s+[A-Z][\w-]*\s+(?:the\s+|of\s+the\s+|on\s+the\s+)?$")
+# a capitalised word just before a name: "Understanding the ..."; not the first word of a
+# sentence ("Yes. Under the Smuggling Protocol") nor an acronym ("the UN Smuggling Protocol")
+_INSIDE_TITLE = re.compile(
+    r"[^\s.!?]\s+(?![A-Z]{2,}\s)[A-Z][\w-]*\s+(?:the\s+|of\s+the\s+|on\s+the\s+)?$"
+)
 _COORDINATED = re.compile(r"\b(\w+) and (?:the )?(\w+) (\w+?)s\b")
 
 

@@ -91,6 +91,11 @@ class Tuning(BaseModel):
     following_bonus: float = Field(
         0.05, description="Bonus for those next sentences for any other follow-up."
     )
+    elsewhere_factor: float = Field(
+        0.9,
+        description="A follow-up naming no document: a sentence outside the document the "
+        "conversation is about ranks this much lower.",
+    )
     # choosing sentences (assistant/choosing.py)
     close_runner_up: float = Field(
         0.7, description="A runner-up scoring this share of the best is quoted (dev .455 -> .527)."

@@ -351,3 +351,34 @@ def test_a_comparison_is_answered_from_each_document_it_compares(assistant):
         assistant.embedder,
     )
     assert {c.doc_id for c in whole.ask(question).citations} != cited
+
+
+def test_a_follow_up_stays_with_the_document_the_conversation_is_about(assistant):
+    """ "Which countries does it cover?" after a quote about GLO.ACT Asia and the Middle East
+    is answered from the toolkit that describes it, not from the 2016 launch news of the other
+    GLO.ACT that names thirteen countries."""
+    from assistant import Assistant
+    from assistant.retrieval import conversation_documents
+
+    said = (
+        "The Global Action against Trafficking in Persons and the Smuggling of Migrants – Asia "
+        "and the Middle East (GLO.ACT Asia and the Middle East) is a four-year (2018–2022), "
+        "€12 million joint initiative by the European Union and the United Nations Office on "
+        "Drugs and Crime (UNODC) [1]"
+    )
+    history = [
+        {"role": "user", "content": "What is GLO.ACT Asia and the Middle East?"},
+        {"role": "assistant", "content": said},
+    ]
+    snapshot = assistant._loaded[0]
+    assert conversation_documents(snapshot, said) == ["toolkit-transnational-response"]
+    followed = assistant.ask("Which countries does it cover?", history=history)
+    assert followed.citations[0].doc_id == "toolkit-transnational-response"
+    assert "Afghanistan" in followed.citations[0].quote
+    elsewhere = Assistant(
+        assistant.settings.model_copy(update={"ablate": ["conversation_document"]}),
+        assistant.store,
+        assistant.embedder,
+    )
+    unanchored = elsewhere.ask("Which countries does it cover?", history=history)
+    assert unanchored.citations[0].doc_id != "toolkit-transnational-response"

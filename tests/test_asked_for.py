@@ -43,6 +43,29 @@ def test_a_list_of_countries_needs_two_named_in_the_quotes():
     assert missing(question, one, [_passage("2000-11-15")], frozenset({"country_list"})) is None
 
 
+def test_a_country_the_question_names_must_be_in_a_cited_passage():
+    """An answer that never mentions Germany says nothing of Germany's law, however close its
+    words ("statute of limitations" in the Convention)."""
+    question = "How long is the limitation period for prosecuting smuggling in Germany?"
+    convention = Passage(
+        "c",
+        "untoc",
+        "UNTOC",
+        "Art. 11",
+        "2000",
+        "law",
+        "",
+        None,
+        "a long statute of limitations period",
+        0,
+        30,
+    )
+    assert "do not mention Germany" in missing(question, ["x"], [convention])
+    speech = Passage("c", "deu", "Germany: statement", "p", "2020", "speech", "", None, "x", 0, 1)
+    assert missing(question, ["x"], [convention, speech]) is None  # its title names it
+    assert missing(question, ["x"], [convention], frozenset({"country_named"})) is None
+
+
 def test_a_year_after_every_cited_document_was_written_is_refused():
     question = "What did the Commission decide in 2022?"
     assert "written before 2022" in missing(question, ["x"], [_passage("2021-12-08")])
@@ -97,3 +120,29 @@ def test_whether_a_state_joined_a_treaty_needs_a_quote_naming_it_with_its_status
     assert "whether Australia has joined" in missing(question, mentioned, passages)
     status = ["Australia ratified the Protocol in 2005."]
     assert missing(question, status, passages) is None
+
+
+def test_a_year_the_question_names_must_be_in_a_cited_passage():
+    """Among speeches of every year, "how many were smuggled into Europe in 2020?" is not
+    answered by a 2015 speech's figure: the year must be in a cited passage's text, title or
+    date."""
+    import numpy as np
+
+    from assistant.candidates import Candidate
+    from assistant.question import Question
+    from assistant.refusal import refuses
+    from common.settings import Tuning
+
+    def chosen(date: str, text: str) -> list[Candidate]:
+        passage = Passage("c", "d", "Speech", "p", date, "speech", "", None, text, 0, len(text))
+        return [Candidate(text, 0, len(text), 0, passage, np.zeros(2), score=0.9)]
+
+    def asked(off: frozenset[str] = frozenset()) -> Question:
+        text = "What happened to smuggled migrants in Europe in 2020?"
+        return Question(text, np.zeros(2), None, off=off, tuning=Tuning())  # type: ignore[arg-type]
+
+    sentence = "Some 500,000 refugees and migrants crossed the Mediterranean to Europe."
+    assert refuses(asked(), chosen("2015-09-30", sentence), 0.3, lambda a, b: 0.0)
+    assert not refuses(asked(), chosen("2020-09-25", sentence), 0.3, lambda a, b: 0.0)
+    off = frozenset({"year_refusal"})
+    assert not refuses(asked(off), chosen("2015-09-30", sentence), 0.3, lambda a, b: 0.0)
