@@ -133,7 +133,7 @@ def missing(
         if names and not any(n.lower() in q.lower() for n in names for q in said):
             return f"They do not say whether {names[0]} has joined it."
     if "country_named" not in off:
-        sources = " ".join([text, *(f"{p.title} {p.text}" for p in passages)])
+        sources = " ".join([text, *(p.labelled for p in passages)])
         absent = sorted(countries_named(question) - countries_named(sources))
         if absent:
             return f"The passages found do not mention {absent[0]}."

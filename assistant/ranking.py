@@ -61,7 +61,7 @@ def score_candidates(candidates: list[Candidate], question: Question) -> None:
             candidate.score += tuning.kind_nudge
         if question.conversation and candidate.passage.doc_id not in question.conversation:
             candidate.score *= tuning.elsewhere_factor  # a follow-up stays with its document
-        if years and not any(year in _dated(candidate.passage) for year in years):
+        if years and not any(year in candidate.passage.labelled for year in years):
             candidate.score *= tuning.year_factor  # "the 2021 discussion" is not the 2012 paper
         if not all(holds(candidate.text) for holds in wanted):
             candidate.score *= tuning.kind_test_factor  # cannot answer this kind of question
@@ -97,10 +97,6 @@ def _follow_on(candidates: list[Candidate], said: set[str], onwards: bool, tunin
     after = [c for c in same_document if c.start >= anchor.end]
     for candidate in after[: tuning.following_sentences]:
         candidate.score += tuning.following_onwards_bonus if onwards else tuning.following_bonus
-
-
-def _dated(passage: Passage) -> str:
-    return f"{passage.title} {passage.date} {passage.text}"
 
 
 def rerank(passages: list[Passage], candidates: list[Candidate], keep: int) -> list[Passage]:

@@ -28,6 +28,11 @@ class Passage:
     lexical: float = 0.0
     url: str = ""
 
+    @property
+    def labelled(self) -> str:
+        """Its title, date and text: where a year or a country the question names may stand."""
+        return f"{self.title} {self.date} {self.text}"
+
     def to_json(self) -> dict[str, Any]:
         return {
             "chunk_id": self.chunk_id,

@@ -71,5 +71,6 @@ def refuses(
             return True
     if ASKS_FOR_CALENDAR_DATE.search(text) and not has_calendar_date(best.text):
         return "date_refusal" not in off
-    sources = " ".join(f"{c.passage.title} {c.passage.date} {c.passage.text}" for c in chosen)
-    return "year_refusal" not in off and any(year not in sources for year in years_in(text))
+    years = years_in(text) if "year_refusal" not in off else []
+    sources = " ".join(c.passage.labelled for c in chosen) if years else ""
+    return any(year not in sources for year in years)

@@ -285,7 +285,6 @@ class Assistant:
         began = time.perf_counter()
         query = condense(question, history) if "condense" not in off else question
         named = snapshot.mentioned(query)
-        named_here = snapshot.mentioned(question)  # a follow-up may name a new document
         own, context, retrieve = self._texts_to_embed(question, query, named, snapshot, off)
         asked_texts = list(dict.fromkeys([own, retrieve, context]))  # all retrieval will embed
         vectors = dict(zip(asked_texts, self._embed_queries(asked_texts), strict=True))
@@ -318,7 +317,8 @@ class Assistant:
         if query != question:
             asked.context_vector = np.asarray(embed(context), dtype=np.float32)
             asked.said = last_answer(history)
-            if not named_here and "conversation_document" not in off:
+            # a follow-up that names a document of its own is asked of that one
+            if "conversation_document" not in off and not snapshot.mentioned(question):
                 asked.conversation = conversation_documents(snapshot, asked.said)
         _add(timings, "embed", began)
 
