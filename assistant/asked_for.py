@@ -28,10 +28,17 @@ _INSTRUMENT = re.compile(
     rf"(?:\s+(?:on|for|against|relating to|of)\s+(?:the\s+)?{_CAPITAL}"
     rf"(?:(?:,?\s+(?:and|of|of the|in|on|the)\s+|,\s*|\s+){_CAPITAL})*)?"
 )
+# the same in a user's lower case: "the refugee convention", "the ILO forced labour convention"
+# ("the" only: "an extradition treaty" is any such treaty, which the Convention does discuss)
+_LOWER_INSTRUMENT = re.compile(
+    r"\bthe\s+((?:(?!(?:the|a|an|each|every|this|that|its|their|under|in|for|to|by|with|on)\b)"
+    r"[\w'’-]+\s+){1,4}?)(?:convention|protocol|covenant|charter|directive|treaty)\b",
+    re.I,
+)
 # words of any instrument's name, which tell none apart
 _GENERIC = content_terms(
     "UN United Nations international convention protocol compact covenant charter declaration "
-    "directive additional optional"
+    "directive treaty additional optional anti"
 )
 # one person's own case: "my cousin ... is he going to jail?", "can I sue my employer?"
 ASKS_FOR_ADVICE = re.compile(
@@ -76,7 +83,9 @@ def countries_named(text: str) -> set[str]:
     return set(_country_names().findall(text))
 
 
-def other_instruments(question: str, title_terms: set[str]) -> list[str]:
+def other_instruments(
+    question: str, title_terms: set[str], off: frozenset[str] = frozenset()
+) -> list[str]:
     """The instruments a question names that are none of the corpus's documents: half the
     words of the name or more (beyond "UN", "Convention" and the like) are in no document's
     title or alias ("Rights of the Child" shares only "rights" with the corpus's titles).
@@ -85,8 +94,15 @@ def other_instruments(question: str, title_terms: set[str]) -> list[str]:
     Refugees"), but it does not hold its text: what it says, its articles or objectives.
     """
     out = []
-    for match in _INSTRUMENT.finditer(question):
-        name = match.group(0).strip(" ,")
+    found = list(_INSTRUMENT.finditer(question))
+    if "lower_instrument" not in off:
+        # each name once: "the 1951 Refugee Convention" is found capitalised already
+        found += [
+            m
+            for m in _LOWER_INSTRUMENT.finditer(question)
+            if not any(m.start() < other.end() and other.start() < m.end() for other in found)
+        ]
+    for name in (m.group(0).strip(" ,") for m in found):
         words = {w for w in content_terms(name) - _GENERIC if not w.isdigit()}
         if words and len(words - title_terms) >= len(words) / 2:
             out.append(name)

@@ -308,7 +308,7 @@ class Assistant:
             ),
             named=named,
             strangers=snapshot.strangers(anchors(own)) if "strangers" not in off else [],
-            others=other_instruments(question, snapshot.title_terms)
+            others=other_instruments(question, snapshot.title_terms, off)
             if "other_instrument" not in off
             else [],
             off=off,

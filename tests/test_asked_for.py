@@ -104,6 +104,30 @@ def test_instruments_the_corpus_does_not_hold_are_told_from_its_own_documents():
         assert other_instruments(own, TITLES) == [], own
 
 
+def test_instruments_named_in_lower_case_are_told_apart_too():
+    """People type "the refugee convention"; "an extradition treaty" is any such treaty."""
+    assert other_instruments("what does the refugee convention say about it?", TITLES) == [
+        "the refugee convention"
+    ]
+    assert other_instruments(
+        "how long does the council of europe trafficking convention give victims?", TITLES
+    ) == ["the council of europe trafficking convention"]
+    for own in [
+        "could the anti-smuggling treaty override asylum protections?",
+        "are we off the hook under the convention?",
+        "who is protected within the scope of each protocol?",
+        "can the convention serve as an extradition treaty?",
+        "which countries have ratified the smuggling protocol?",
+    ]:
+        assert other_instruments(own, TITLES) == [], own
+    assert (
+        other_instruments(
+            "what does the refugee convention say?", TITLES, frozenset({"lower_instrument"})
+        )
+        == []
+    )
+
+
 def test_advice_on_one_persons_case_is_not_what_treaties_answer():
     question = "My brother was caught with a forged passport. Is he going to prison?"
     assert "lawyer" in missing(question, ["x"], [_passage("2000-11-15")])
