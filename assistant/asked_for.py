@@ -40,12 +40,17 @@ _GENERIC = content_terms(
     "UN United Nations international convention protocol compact covenant charter declaration "
     "directive treaty additional optional anti"
 )
-# one person's own case: "my cousin ... is he going to jail?", "can I sue my employer?"
+# one person's own case: "my cousin ... is he going to jail?", "can I sue my employer?", "will I
+# be deported?", "what documents do I need for a visa?" (not an official's "can we prosecute")
 ASKS_FOR_ADVICE = re.compile(
     r"\bmy (cousin|brother|sister|friend|husband|wife|partner|son|daughter|mother|father|"
-    r"family|uncle|aunt|nephew|niece|employer|boss|landlord)\b|"
+    r"family|relatives?|uncle|aunt|nephew|niece|neighbou?r|employer|boss|landlord|client|"
+    r"visa|papers|passport|asylum (claim|case)|case)\b|"
     r"\bshould (i|he|she|we|they) (get|hire|see|call|find) a lawyer\b|"
-    r"\bcan i (sue|claim|appeal|apply)\b|\b(am i|is he|is she) (going to|likely to|allowed to)\b",
+    r"\b(can|could|should|will|would|do|did) i (sue|claim|appeal|apply|be|stay|need|have to|"
+    r"lose|face|go to)\b|"
+    r"\b(am i|is he|is she) (going to|likely to|allowed to|entitled to|at risk)\b|"
+    r"\bhappen(s)? to (me|him|her)\b",
     re.I,
 )
 # whether one state has joined a treaty: "Is Australia a party to ...?", "Has Mali ratified ...?"

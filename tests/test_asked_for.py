@@ -135,6 +135,19 @@ def test_advice_on_one_persons_case_is_not_what_treaties_answer():
     assert missing(general, ["x"], [_passage("2000-11-15")]) is None
     policy = "Our country never hands its own citizens over. Are we off the hook?"
     assert missing(policy, ["x"], [_passage("2000-11-15")]) is None
+    for own_case in [
+        "I paid a smuggler to reach the UK. Will I be deported?",
+        "What documents do I need for a work visa?",
+        "What will happen to me if I report my boss?",
+        "My client crossed by boat; could I argue she was a victim?",
+    ]:
+        assert "lawyer" in missing(own_case, ["x"], [_passage("2000-11-15")]), own_case
+    for official in [
+        "If we pick up people who paid a smuggler, can we prosecute them?",
+        "I'm drafting a brief: what does the protocol say about boats?",
+        "Can I get three key points on the trafficking protocol for a note?",
+    ]:
+        assert missing(official, ["x"], [_passage("2000-11-15")]) is None, official
 
 
 def test_whether_a_state_joined_a_treaty_needs_a_quote_naming_it_with_its_status():
