@@ -22,7 +22,7 @@ from ingest.store import content_terms
 # a named instrument: "the 1951 Refugee Convention", "the UN Firearms Protocol", "the Global
 # Compact for Safe, Orderly and Regular Migration"
 _CAPITAL = r"[A-Z][\w'’.-]*"
-_INSTRUMENT = re.compile(
+INSTRUMENT_NAME = re.compile(
     rf"(?:\b\d{{4}}\s+)?(?:\b{_CAPITAL}(?:\s+of)?\s+){{0,4}}"
     r"(?:Convention|Protocol|Compact|Covenant|Charter|Declaration|Directive)\b"
     rf"(?:\s+(?:on|for|against|relating to|of)\s+(?:the\s+)?{_CAPITAL}"
@@ -92,14 +92,15 @@ def other_instruments(
     question: str, title_terms: set[str], off: frozenset[str] = frozenset()
 ) -> list[str]:
     """The instruments a question names that are none of the corpus's documents: half the
-    words of the name or more (beyond "UN", "Convention" and the like) are in no document's
-    title or alias ("Rights of the Child" shares only "rights" with the corpus's titles).
+    words of the name or more (beyond "UN", "Convention" and the like) are in no name of an
+    instrument the corpus holds (`title_terms`: "Rights of the Child" shares only "rights"
+    with them).
 
     The corpus may cite such an instrument ("the 1951 Convention ... relating to the Status of
     Refugees"), but it does not hold its text: what it says, its articles or objectives.
     """
     out = []
-    found = list(_INSTRUMENT.finditer(question))
+    found = list(INSTRUMENT_NAME.finditer(question))
     if "lower_instrument" not in off:
         # each name once: "the 1951 Refugee Convention" is found capitalised already
         found += [

@@ -17,6 +17,7 @@ from functools import cached_property
 from typing import Any
 
 from assistant.anchors import unknown
+from assistant.asked_for import INSTRUMENT_NAME
 from assistant.filtered_search import FilteredSearch
 from assistant.records import Passage
 from ingest.store import Store, content_terms
@@ -111,8 +112,12 @@ class Snapshot:
 
     @cached_property
     def title_terms(self) -> set[str]:
-        """The words of every document's title and aliases: what names a corpus document."""
-        names = {str(m.get("title", "")) for m in self.metadatas}
+        """The words that name the instruments the corpus holds: every alias, and each
+        instrument name in a title ("United Nations Convention against Transnational Organized
+        Crime"). Not all of a title's words: a speech titled by its first sentence names no
+        instrument, and its words would make any treaty a question names look held."""
+        titles = {str(m.get("title", "")) for m in self.metadatas}
+        names = {m.group(0) for title in titles for m in INSTRUMENT_NAME.finditer(title)}
         for aliases in _aliases(self.metadatas).values():
             names |= aliases
         return content_terms(" ".join(sorted(names)))

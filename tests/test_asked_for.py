@@ -128,6 +128,28 @@ def test_instruments_named_in_lower_case_are_told_apart_too():
     )
 
 
+def test_a_speech_titled_by_its_first_sentence_names_no_instrument():
+    """Among two thousand speeches whose titles hold every word ("refugees", "Europe"), a
+    treaty the corpus does not hold is still told from the instruments it does."""
+    from types import SimpleNamespace
+
+    from assistant.snapshot import Snapshot
+
+    corpus = SimpleNamespace(
+        metadatas=[
+            {
+                "doc_id": "smuggling-protocol",
+                "title": "Protocol against the Smuggling of Migrants by Land, Sea and Air",
+                "aliases": '["Smuggling Protocol"]',
+            },
+            {"doc_id": "speech", "title": "The Council thanks Europe for hosting refugees…"},
+        ]
+    )
+    held = Snapshot.title_terms.func(corpus)
+    assert other_instruments("What does the Council of Europe refugee convention say?", held)
+    assert other_instruments("What does the smuggling protocol say?", held) == []
+
+
 def test_advice_on_one_persons_case_is_not_what_treaties_answer():
     question = "My brother was caught with a forged passport. Is he going to prison?"
     assert "lawyer" in missing(question, ["x"], [_passage("2000-11-15")])
