@@ -126,6 +126,7 @@ def missing(
     passages: list[Passage],
     off: frozenset[str] = frozenset(),
     others: Sequence[str] = (),
+    names: Sequence[str] = (),
 ) -> str | None:
     """What the question asks for that the quoted sentences and their passages lack, in words a
     reader understands, or None when nothing is missing.
@@ -135,8 +136,9 @@ def missing(
     - one person's own case ("my cousin ... is he going to jail?") is not what treaties answer;
     - whether a state has joined a treaty needs a quote naming it with its status (party,
       ratified, signed, acceded, member);
-    - a country the question names must be named in a cited passage (its title or text): an
-      answer that never mentions Germany says nothing of Germany's law;
+    - a name the question pins down (`names`: not an acronym, not a document's name) must be
+      in a cited passage, as must a country it names (in the title or text): an answer that
+      never mentions Germany or "Italian" says nothing of German or Italian law;
     - a list of countries needs the quotes to name at least two;
     - a year after every cited document was written (and not in the future) asks about events
       those documents cannot report.
@@ -154,6 +156,11 @@ def missing(
         said = [q for q in quoted if _PARTY_STATUS.search(q)]
         if names and not any(n.lower() in q.lower() for n in names for q in said):
             return f"They do not say whether {names[0]} has joined it."
+    if "names_cited" not in off:
+        cited = content_terms(" ".join([text, *(p.labelled for p in passages)]))
+        absent = [name for name in names if not content_terms(name) <= cited]
+        if absent:
+            return f"The passages found do not mention {absent[0]}."
     if "country_named" not in off:
         sources = " ".join([text, *(p.labelled for p in passages)])
         absent = sorted(countries_named(question) - countries_named(sources))

@@ -29,6 +29,8 @@ class Question:
     conversation: list[str] = field(default_factory=list)  # documents a follow-up is about
     strangers: list[str] = field(default_factory=list)  # names in it the corpus never mentions
     others: list[str] = field(default_factory=list)  # instruments it names the corpus lacks
+    # its names (not acronyms, not a document's name) that a cited passage must mention
+    proper_names: list[str] = field(default_factory=list)
     off: frozenset[str] = frozenset()  # engine components switched off (ablations only)
     tuning: Tuning = field(default_factory=Tuning)  # the engine's weights and thresholds
 

@@ -37,6 +37,7 @@ def refusal_for(
         [c.passage for c in chosen],
         question.off,
         [] if question.named else question.others,  # about an instrument the corpus only cites
+        question.proper_names,
     )
     if not (lacking or refuses(question, chosen, threshold, similarity)):
         return None

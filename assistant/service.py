@@ -308,6 +308,11 @@ class Assistant:
             ),
             named=named,
             strangers=snapshot.strangers(anchors(own)) if "strangers" not in off else [],
+            proper_names=[
+                a
+                for a in anchors(snapshot.without_names(question) if named else question)
+                if not a.isdigit() and not a.rstrip("s").isupper()  # "2021", "UNODC", "NGOs"
+            ],
             others=other_instruments(question, snapshot.title_terms, off)
             if "other_instrument" not in off
             else [],

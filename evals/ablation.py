@@ -26,6 +26,7 @@ COMPONENTS = {
     "country_named": "refuse when a country the question names is in no cited passage",
     "country_list": "refuse a 'which countries' question whose quotes name fewer than two",
     "other_instrument": "refuse a question about an instrument the corpus does not hold",
+    "names_cited": "refuse when a name the question pins down ('Italian', 'Dhaka') is in no cited passage",
     "lower_instrument": "... also when named in lower case ('the refugee convention')",
     "year_refusal": "refuse when a year in the question is in no cited passage",
     "after_date": "refuse a question about a year after every cited document was written",

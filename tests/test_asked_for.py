@@ -66,6 +66,42 @@ def test_a_country_the_question_names_must_be_in_a_cited_passage():
     assert missing(question, ["x"], [convention], frozenset({"country_named"})) is None
 
 
+def test_a_name_the_question_pins_down_must_be_in_a_cited_passage():
+    """Beside speeches that mention Italy and Dhaka, a Protocol article on penalties says
+    nothing of Italian law, and a speech on Dhaka's metro gives no IOM office's address."""
+    article = Passage(
+        "c",
+        "p",
+        "Smuggling Protocol",
+        "Art. 6",
+        "2000",
+        "law",
+        "",
+        None,
+        "enhanced penalties for smuggling of migrants",
+        0,
+        40,
+    )
+    question = "What's the maximum sentence for people smuggling under Italian law?"
+    assert "do not mention Italian" in missing(question, ["x"], [article], names=["Italian"])
+    italy = Passage(
+        "i",
+        "ita",
+        "Statement",
+        "p",
+        "2019",
+        "speech",
+        "",
+        None,
+        "Italian law punishes smugglers",
+        0,
+        30,
+    )
+    assert missing(question, ["x"], [article, italy], names=["Italian"]) is None
+    off = frozenset({"names_cited"})
+    assert missing(question, ["x"], [article], off, names=["Italian"]) is None
+
+
 def test_a_year_after_every_cited_document_was_written_is_refused():
     question = "What did the Commission decide in 2022?"
     assert "written before 2022" in missing(question, ["x"], [_passage("2021-12-08")])
