@@ -115,6 +115,12 @@ def other_instruments(
     return out
 
 
+def proper_names(question: str) -> list[str]:
+    """The names a question pins down that a cited passage must mention: not its years, and
+    not acronyms ("UNODC", "NGOs"), which passages often spell out or leave implied."""
+    return [a for a in anchors(question) if not a.isdigit() and not a.rstrip("s").isupper()]
+
+
 def _year(date: str) -> int | None:
     found = years_in(date or "")
     return int(found[0]) if found else None

@@ -18,7 +18,7 @@ import numpy as np
 
 from assistant.anchors import anchors
 from assistant.answer import Drafted, answer_from, merge_drafts
-from assistant.asked_for import other_instruments
+from assistant.asked_for import other_instruments, proper_names
 from assistant.followup import condense, last_answer
 from assistant.glossary import Glossary
 from assistant.parts import question_parts
@@ -308,11 +308,7 @@ class Assistant:
             ),
             named=named,
             strangers=snapshot.strangers(anchors(own)) if "strangers" not in off else [],
-            proper_names=[
-                a
-                for a in anchors(snapshot.without_names(question) if named else question)
-                if not a.isdigit() and not a.rstrip("s").isupper()  # "2021", "UNODC", "NGOs"
-            ],
+            proper_names=proper_names(snapshot.without_names(question) if named else question),
             others=other_instruments(question, snapshot.title_terms, off)
             if "other_instrument" not in off
             else [],

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import datetime
 
-from assistant.asked_for import ASKS_FOR_COUNTRIES, countries_named, missing, other_instruments
+from assistant.asked_for import (
+    ASKS_FOR_COUNTRIES,
+    countries_named,
+    missing,
+    other_instruments,
+    proper_names,
+)
 from assistant.records import Passage
 from ingest.store import content_terms
 
@@ -98,6 +104,7 @@ def test_a_name_the_question_pins_down_must_be_in_a_cited_passage():
         30,
     )
     assert missing(question, ["x"], [article, italy], names=["Italian"]) is None
+    assert proper_names("Does the IOM office in Dhaka help NGOs in 2021?") == ["Dhaka"]
     off = frozenset({"names_cited"})
     assert missing(question, ["x"], [article], off, names=["Italian"]) is None
 
