@@ -132,7 +132,7 @@ def missing(
     passages: list[Passage],
     off: frozenset[str] = frozenset(),
     others: Sequence[str] = (),
-    names: Sequence[str] = (),
+    pinned: Sequence[str] = (),
 ) -> str | None:
     """What the question asks for that the quoted sentences and their passages lack, in words a
     reader understands, or None when nothing is missing.
@@ -142,7 +142,7 @@ def missing(
     - one person's own case ("my cousin ... is he going to jail?") is not what treaties answer;
     - whether a state has joined a treaty needs a quote naming it with its status (party,
       ratified, signed, acceded, member);
-    - a name the question pins down (`names`: not an acronym, not a document's name) must be
+    - a name the question pins down (`pinned`, from `proper_names`) must be
       in a cited passage, as must a country it names (in the title or text): an answer that
       never mentions Germany or "Italian" says nothing of German or Italian law;
     - a list of countries needs the quotes to name at least two;
@@ -164,7 +164,7 @@ def missing(
             return f"They do not say whether {names[0]} has joined it."
     if "names_cited" not in off:
         cited = content_terms(" ".join([text, *(p.labelled for p in passages)]))
-        absent = [name for name in names if not content_terms(name) <= cited]
+        absent = [name for name in pinned if not content_terms(name) <= cited]
         if absent:
             return f"The passages found do not mention {absent[0]}."
     if "country_named" not in off:

@@ -89,7 +89,7 @@ def test_a_name_the_question_pins_down_must_be_in_a_cited_passage():
         40,
     )
     question = "What's the maximum sentence for people smuggling under Italian law?"
-    assert "do not mention Italian" in missing(question, ["x"], [article], names=["Italian"])
+    assert "do not mention Italian" in missing(question, ["x"], [article], pinned=["Italian"])
     italy = Passage(
         "i",
         "ita",
@@ -103,10 +103,10 @@ def test_a_name_the_question_pins_down_must_be_in_a_cited_passage():
         0,
         30,
     )
-    assert missing(question, ["x"], [article, italy], names=["Italian"]) is None
+    assert missing(question, ["x"], [article, italy], pinned=["Italian"]) is None
     assert proper_names("Does the IOM office in Dhaka help NGOs in 2021?") == ["Dhaka"]
     off = frozenset({"names_cited"})
-    assert missing(question, ["x"], [article], off, names=["Italian"]) is None
+    assert missing(question, ["x"], [article], off, pinned=["Italian"]) is None
 
 
 def test_a_year_after_every_cited_document_was_written_is_refused():
