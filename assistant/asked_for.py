@@ -162,16 +162,15 @@ def missing(
         said = [q for q in quoted if _PARTY_STATUS.search(q)]
         if names and not any(n.lower() in q.lower() for n in names for q in said):
             return f"They do not say whether {names[0]} has joined it."
+    sources = " ".join([text, *(p.labelled for p in passages)])
+    absent = []
     if "names_cited" not in off:
-        cited = content_terms(" ".join([text, *(p.labelled for p in passages)]))
-        absent = [name for name in pinned if not content_terms(name) <= cited]
-        if absent:
-            return f"The passages found do not mention {absent[0]}."
+        cited = content_terms(sources)
+        absent += [name for name in pinned if not content_terms(name) <= cited]
     if "country_named" not in off:
-        sources = " ".join([text, *(p.labelled for p in passages)])
-        absent = sorted(countries_named(question) - countries_named(sources))
-        if absent:
-            return f"The passages found do not mention {absent[0]}."
+        absent += sorted(countries_named(question) - countries_named(sources))
+    if absent:
+        return f"The passages found do not mention {absent[0]}."
     countries = ASKS_FOR_COUNTRIES.search(question) and "country_list" not in off
     if countries and len(countries_named(text)) < 2:
         return "They list no countries in answer to this."
