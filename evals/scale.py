@@ -58,7 +58,7 @@ def texts_ingest_embeds(path: Path, settings: Settings) -> tuple[list[str], list
     from ingest.chunking import chunk_document, split_sentences
     from ingest.embedding import passage_text_for_embedding, sentence_text_for_embedding
     from ingest.loaders import discover, load_file
-    from ingest.sources import derive_title
+    from ingest.sources import derive_title, sentence_title
 
     passages, sentences = [], []
     for file in discover([path]):
@@ -69,7 +69,9 @@ def texts_ingest_embeds(path: Path, settings: Settings) -> tuple[list[str], list
             for chunk in chunk_document(doc, settings.chunk_min_words, settings.chunk_max_words):
                 passages.append(passage_text_for_embedding(title, chunk.section, chunk.text))
                 sentences += [
-                    sentence_text_for_embedding(title, chunk.section, sentence.text)
+                    sentence_text_for_embedding(
+                        sentence_title(title, doc.text), chunk.section, sentence.text
+                    )
                     for sentence in split_sentences(chunk.text, chunk.start)
                 ]
     return passages, sentences

@@ -36,10 +36,11 @@ def sentence_text_for_embedding(title: str, section: str, sentence: str) -> str:
 
     "On the basis of this commitment, the Office is looking forward to its Chairing the Group"
     is about the Global Migration Group only under its heading; a dateline-style section label
-    ("paras. 3–5") says nothing, so such sentences get the document title instead.
+    ("paras. 3–5") says nothing, so such sentences get the document title instead, and a
+    document with neither (`title` empty: see `sources.sentence_title`) gets the bare sentence.
     """
     heading = section if section and not section.startswith("para") else title
-    return f"{heading}: {sentence}"
+    return f"{heading}: {sentence}" if heading else sentence
 
 
 def embed(embedder: Any, texts: list[str]) -> list[list[float]]:

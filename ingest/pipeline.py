@@ -26,7 +26,7 @@ from ingest.embedding import (
 )
 from ingest.loaders import count_records, discover
 from ingest.records import Chunk, DocumentInfo, Failure, LoadedDocument
-from ingest.sources import Unchanged, read_sources
+from ingest.sources import Unchanged, read_sources, sentence_title
 from ingest.store import DocumentWrite, Store, StoredDocument, sentence_id
 from ingest.word_vectors import up_to_date
 
@@ -135,13 +135,14 @@ def _sentence_rows(item: _Prepared) -> tuple[dict[str, list[Any]], list[str], li
     rows: dict[str, list[Any]] = {"ids": [], "documents": [], "metadatas": []}
     texts: list[str] = []
     counts: list[int] = []
+    title = sentence_title(item.info.title, item.doc.text)
     for chunk in item.chunks:
         sentences = split_sentences(chunk.text, chunk.start)
         counts.append(len(sentences))
         for index, sentence in enumerate(sentences):
             rows["ids"].append(sentence_id(chunk.chunk_id, index))
             rows["documents"].append(sentence.text)
-            texts.append(sentence_text_for_embedding(item.info.title, chunk.section, sentence.text))
+            texts.append(sentence_text_for_embedding(title, chunk.section, sentence.text))
             rows["metadatas"].append(
                 {
                     "doc_id": item.info.doc_id,

@@ -108,6 +108,29 @@ def test_catalog_metadata_and_derived_titles(tmp_path, small_corpus):
     uncatalogued = documents["003-bb74e0ee9a208cb0"]
     assert uncatalogued.title == "Migrant Smuggling on the United Nations Intergovernmental Agenda"
 
+    # a sentence is embedded under its document's title only when that title is not just the
+    # text's first line: the catalogued document's sentence carries "CCPCJ side event", the
+    # uncatalogued one's is embedded bare
+    import numpy as np
+
+    from ingest.embedding import load_embedder
+
+    store = Store(settings)
+    embedder = load_embedder(settings)
+    for doc_id, heading in (("side-event", "CCPCJ side event: "), ("003-bb74e0ee9a208cb0", "")):
+        rows = store.sentences.get(
+            where={"doc_id": doc_id}, include=["documents", "metadatas", "embeddings"]
+        )
+        passages = store.passages.get(ids=list({m["chunk_id"]: 1 for m in rows["metadatas"]}))
+        sections = dict(zip(passages["ids"], (m["section"] for m in passages["metadatas"])))
+        index = next(
+            i
+            for i, m in enumerate(rows["metadatas"])
+            if sections[m["chunk_id"]][:4] in ("", "para")
+        )
+        expected = embedder.get_text_embedding(heading + rows["documents"][index])
+        assert float(np.dot(expected, rows["embeddings"][index])) > 0.999
+
 
 def test_bad_catalog_entries_are_reported_and_their_files_skipped(tmp_path, small_corpus):
     catalog = small_corpus / "catalog.toml"
