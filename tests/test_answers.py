@@ -285,6 +285,13 @@ def test_a_chosen_list_item_is_quoted_with_its_lead_in_and_the_other_items():
     chosen = sorted(
         select(_list_candidates(lines, best=5), most=1, tuning=Tuning()), key=lambda c: c.start
     )
+    # the whole list, and the sentence after the chosen item while the quote has room
+    assert [c.text for c in chosen] == lines
+    listed = sum(len(line.split()) for line in lines[:6])
+    tight = Tuning(max_quoted_words=listed)
+    chosen = sorted(
+        select(_list_candidates(lines, best=5), most=1, tuning=tight), key=lambda c: c.start
+    )
     assert [c.text for c in chosen] == lines[:6]
 
 

@@ -122,7 +122,9 @@ def test_catalog_metadata_and_derived_titles(tmp_path, small_corpus):
             where={"doc_id": doc_id}, include=["documents", "metadatas", "embeddings"]
         )
         passages = store.passages.get(ids=list({m["chunk_id"]: 1 for m in rows["metadatas"]}))
-        sections = dict(zip(passages["ids"], (m["section"] for m in passages["metadatas"])))
+        sections = dict(
+            zip(passages["ids"], (m["section"] for m in passages["metadatas"]), strict=True)
+        )
         index = next(
             i
             for i, m in enumerate(rows["metadatas"])
