@@ -113,17 +113,28 @@ def _with_sequels(
     start "This"/"It"/"also", raised all-facts on core and dev, and on all three sets beside 200
     speeches (evals/README.md)."""
     out = list(chosen)
-    following = dict(zip(candidates, candidates[1:], strict=False))
     for pick in picks:
-        sequel = following.get(pick)
+        sequel = _next_sentence(pick, candidates)
         if (
-            sequel is not None
-            and sequel not in out
-            and sequel.passage is pick.passage
-            and _size(out) + sequel.words_long <= tuning.max_quoted_words
+            sequel
+            and sequel[-1] not in out
+            and _size(out) + _size(sequel) <= tuning.max_quoted_words
         ):
-            out.append(sequel)
+            out += [c for c in sequel if c not in out]
     return out
+
+
+def _next_sentence(pick: Candidate, candidates: list[Candidate]) -> list[Candidate]:
+    """The next quotable sentence of the pick's passage, after the paragraph number ("2.")
+    that stands between them, or [] at the passage's end."""
+    run: list[Candidate] = []
+    for candidate in candidates[candidates.index(pick) + 1 :]:
+        if candidate.passage is not pick.passage:
+            return []
+        run.append(candidate)
+        if candidate.quotable:
+            return run
+    return []
 
 
 def _size(sentences: list[Candidate]) -> int:

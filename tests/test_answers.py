@@ -295,6 +295,27 @@ def test_a_chosen_list_item_is_quoted_with_its_lead_in_and_the_other_items():
     assert [c.text for c in chosen] == lines[:6]
 
 
+def test_a_quoted_paragraph_brings_the_next_one_with_its_number_never_a_bare_number():
+    """An article's next paragraph most often goes on about the point (art. 26: lighter
+    sentences, then immunity); the "2." between them comes along, and never ends a quote."""
+    from assistant.candidates import quotable
+    from assistant.choosing import select
+
+    lines = [
+        "1.",
+        "Each State Party shall consider mitigating punishment of an accused person who cooperates.",
+        "2.",
+        "Each State Party shall consider granting immunity from prosecution to such a person.",
+        "3.",
+        "Protection of such persons shall be as provided for in article 24.",
+    ]
+    candidates = _list_candidates(lines, best=1)
+    for candidate in candidates:
+        candidate.quotable = quotable(candidate.text)
+    chosen = sorted(select(candidates, most=1, tuning=Tuning()), key=lambda c: c.start)
+    assert [c.text for c in chosen] == lines[1:4]
+
+
 def test_the_settings_tuning_reaches_retrieval_and_ranking(assistant):
     """What `Settings.tuning` says is what the engine uses: no copy of a value is left behind."""
     question = "Can smuggled migrants be prosecuted under the Protocol?"
