@@ -111,13 +111,15 @@ def _with_sequels(
     sentence most often goes on about the same point ("This publication was jointly developed
     by ...", an article's next paragraph). Bringing any next sentence, not only those that
     start "This"/"It"/"also", raised all-facts on core and dev, and on all three sets beside 200
-    speeches (evals/README.md)."""
+    speeches. It must still be on the question's topic (`relevance_min`): a next sentence can
+    be off it, or an instruction planted in a document."""
     out = list(chosen)
     for pick in picks:
         sequel = _next_sentence(pick, candidates)
         if (
             sequel
             and sequel[-1] not in out
+            and sequel[-1].meaning >= tuning.relevance_min
             and _size(out) + _size(sequel) <= tuning.max_quoted_words
         ):
             out += [c for c in sequel if c not in out]

@@ -226,6 +226,7 @@ def _list_candidates(lines: list[str], best: int):
     for number, line in enumerate(lines):
         candidate = Candidate(line, start, start + len(line), 0, passage, np.zeros(3))
         candidate.score = 1.0 if number == best else 0.1
+        candidate.meaning = 0.5  # on the question's topic
         candidates.append(candidate)
         start += len(line) + 1
     link_lists(candidates)
@@ -314,6 +315,10 @@ def test_a_quoted_paragraph_brings_the_next_one_with_its_number_never_a_bare_num
         candidate.quotable = quotable(candidate.text)
     chosen = sorted(select(candidates, most=1, tuning=Tuning()), key=lambda c: c.start)
     assert [c.text for c in chosen] == lines[1:4]
+    # a next sentence off the question's topic (or an instruction planted in a document) is not
+    candidates[3].meaning = 0.0
+    chosen = sorted(select(candidates, most=1, tuning=Tuning()), key=lambda c: c.start)
+    assert [c.text for c in chosen] == lines[1:2]
 
 
 def test_the_settings_tuning_reaches_retrieval_and_ranking(assistant):

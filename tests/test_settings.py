@@ -77,9 +77,13 @@ def test_a_tuning_value_reaches_the_engine():
         "Each State Party shall adopt legislative measures against smuggling.",
         "Migrants shall not become liable to criminal prosecution for having been smuggled.",
     ]
-    passage = Passage("p:0", "doc", "T", "", "", "", "", None, "\n".join(lines), 0, 0)
+    # two passages: a runner-up of the same passage would come along as the best's sequel
+    passages = [
+        Passage(f"p:{n}", "doc", "T", "", "", "", "", None, line, 0, 0)
+        for n, line in enumerate(lines)
+    ]
     candidates, start = [], 0
-    for line, score in zip(lines, [1.0, 0.65], strict=True):
+    for line, score, passage in zip(lines, [1.0, 0.65], passages, strict=True):
         candidates.append(Candidate(line, start, start + len(line), 0, passage, np.zeros(3)))
         candidates[-1].score = score
         start += len(line) + 1
@@ -88,7 +92,7 @@ def test_a_tuning_value_reaches_the_engine():
         question = Question(
             "What does the Protocol require?", np.zeros(3), None, tuning=settings.tuning
         )
-        return [c.text for c in choose(question, candidates, [passage], most=2)]
+        return [c.text for c in choose(question, candidates, passages, most=2)]
 
     assert chosen(Settings()) == lines[:1]  # close_runner_up 0.7
     assert chosen(Settings(tuning={"close_runner_up": 0.6})) == lines
