@@ -66,12 +66,11 @@ def texts_ingest_embeds(path: Path, settings: Settings) -> tuple[list[str], list
             if hasattr(doc, "reason"):
                 continue
             title = doc.title or derive_title(doc.text)
+            heading = sentence_title(title, doc.text)  # once a document, as ingest does
             for chunk in chunk_document(doc, settings.chunk_min_words, settings.chunk_max_words):
                 passages.append(passage_text_for_embedding(title, chunk.section, chunk.text))
                 sentences += [
-                    sentence_text_for_embedding(
-                        sentence_title(title, doc.text), chunk.section, sentence.text
-                    )
+                    sentence_text_for_embedding(heading, chunk.section, sentence.text)
                     for sentence in split_sentences(chunk.text, chunk.start)
                 ]
     return passages, sentences
