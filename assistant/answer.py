@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.candidates import Candidate, candidates_for
-from assistant.choosing import choose
+from assistant.choosing import choose, with_other_passages
 from assistant.compose import compose
 from assistant.question import Question
 from assistant.question_kinds import Similarity
@@ -61,6 +61,7 @@ def answer_from(
     refusal = refusal_for(question, chosen, threshold, similarity)
     if refusal is not None:
         return Drafted(refusal, [], True, support(chosen), shown, chosen)
+    chosen = with_other_passages(question, candidates, shown, chosen)
     text, citations = compose(chosen)
     return Drafted(text, citations, False, support(chosen), shown, chosen)
 

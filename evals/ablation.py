@@ -55,6 +55,7 @@ COMPONENTS = {
     "comparison_picks": "a question naming two documents quotes each",
     "complementary": "a weaker sentence is quoted when it covers other question words",
     "gap_fill": "quote the few sentences between two chosen ones",
+    "other_passages": "a shown passage no quote comes from adds its best sentence while there is room",
     "sequels": "each chosen sentence brings the next one of its passage while the quote has room",
 }
 SHOWN = ("all_facts", "citation_support", "hit@5", "refusal_recall", "false_refusal")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -319,6 +320,35 @@ def test_a_quoted_paragraph_brings_the_next_one_with_its_number_never_a_bare_num
     candidates[3].meaning = 0.0
     chosen = sorted(select(candidates, most=1, tuning=Tuning()), key=lambda c: c.start)
     assert [c.text for c in chosen] == lines[1:2]
+
+
+def test_an_answer_is_widened_by_the_best_sentence_of_each_shown_passage_it_does_not_quote():
+    """A lay question's best-scoring sentence is often a neighbour of the one that answers, in
+    another passage shown beside it: that passage's best sentence joins the answer when it
+    scores `other_passage_share` of the best and the answer has room; a weak one does not."""
+    from types import SimpleNamespace
+
+    from assistant.choosing import with_other_passages
+
+    passages = [
+        _list_candidates([f"Passage {n} says one thing here.", f"Passage {n} says more."], 0)
+        for n in range(3)
+    ]
+    for number, sentences in enumerate(passages):
+        sentences[0].passage = replace(sentences[0].passage, chunk_id=f"p:{number}")
+        sentences[1].passage = sentences[0].passage
+    passages[1][0].score, passages[1][1].score = 0.2, 0.7  # 0.7 of the best sentence
+    passages[2][0].score = 0.3  # the third passage's best is far weaker
+    candidates = [c for sentences in passages for c in sentences]
+    shown = [sentences[0].passage for sentences in passages]
+    chosen = [passages[0][0]]
+    question = SimpleNamespace(off=frozenset(), tuning=Tuning())
+    widened = with_other_passages(question, candidates, shown, chosen)
+    assert widened == [passages[0][0], passages[1][1]]
+    no_room = SimpleNamespace(off=frozenset(), tuning=Tuning(max_widened_words=8))
+    assert with_other_passages(no_room, candidates, shown, chosen) == chosen
+    ablated = SimpleNamespace(off=frozenset({"other_passages"}), tuning=Tuning())
+    assert with_other_passages(ablated, candidates, shown, chosen) == chosen
 
 
 def test_the_settings_tuning_reaches_retrieval_and_ranking(assistant):
