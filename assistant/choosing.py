@@ -103,14 +103,18 @@ def with_other_passages(
     if not chosen or "other_passages" in question.off:
         return chosen
     tuning = question.tuning
-    out = list(chosen)
+    best_of: dict[str, Candidate] = {}  # each passage's best quotable sentence
+    for candidate in candidates:
+        held = best_of.get(candidate.passage.chunk_id)
+        if candidate.quotable and (held is None or candidate.score > held.score):
+            best_of[candidate.passage.chunk_id] = candidate
     best = max(c.score for c in chosen if c.quotable)
-    quoted = {c.passage.chunk_id for c in out}
+    quoted = {c.passage.chunk_id for c in chosen}
+    out = list(chosen)
     for passage in shown:
-        own = [c for c in candidates if c.passage.chunk_id == passage.chunk_id and c.quotable]
-        if passage.chunk_id in quoted or not own:
+        top = best_of.get(passage.chunk_id)
+        if top is None or passage.chunk_id in quoted:
             continue
-        top = max(own, key=lambda c: c.score)
         unit = [c for c in quoted_unit(top, tuning) if c not in out]
         if (
             top.score >= best * tuning.other_passage_share
@@ -118,7 +122,6 @@ def with_other_passages(
             and not _redundant(top, out)
         ):
             out += unit
-            quoted.add(passage.chunk_id)
     return out
 
 
