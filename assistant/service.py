@@ -24,7 +24,7 @@ from assistant.glossary import Glossary
 from assistant.parts import question_parts
 from assistant.question import Question
 from assistant.records import Answer, EmptyStoreError, Filters, Passage
-from assistant.retrieval import conversation_documents, hybrid_search
+from assistant.retrieval import conversation_documents, hybrid_search, nearest_rows
 from assistant.snapshot import Snapshot
 from assistant.word_match import QuestionWords
 from common.settings import Settings, quiet_network_env
@@ -286,7 +286,7 @@ class Assistant:
         query = condense(question, history) if "condense" not in off else question
         named = snapshot.mentioned(query)
         own, context, retrieve = self._texts_to_embed(question, query, named, snapshot, off)
-        asked_texts = list(dict.fromkeys([own, retrieve, context]))  # all retrieval will embed
+        asked_texts = list(dict.fromkeys([own, retrieve, context, question]))  # all it embeds
         vectors = dict(zip(asked_texts, self._embed_queries(asked_texts), strict=True))
 
         def embed(text: str) -> list[float]:
@@ -294,13 +294,19 @@ class Assistant:
                 vectors[text] = self._embed(text)
             return vectors[text]
 
+        idf = snapshot.idf
+        if "topic_idf" not in off:
+            topic = nearest_rows(
+                self.store, snapshot, embed(question), self.settings.tuning.topic_passages
+            )
+            idf = snapshot.idf_among(topic)
         asked = Question(
             text=question,
             vector=np.asarray(embed(own), dtype=np.float32),
             words=QuestionWords(
                 question,
                 query,
-                snapshot.idf,
+                idf,
                 words,
                 self.embed_texts,
                 self.settings.tuning,

@@ -11,10 +11,12 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
+
+import numpy as np
 
 from assistant.anchors import unknown
 from assistant.asked_for import INSTRUMENT_NAME
@@ -32,7 +34,7 @@ class Snapshot:
     texts: list[str]
     metadatas: list[dict[str, Any]]
     bm25: Any
-    document_frequency: Counter[str]
+    passages_with: dict[str, np.ndarray]  # term -> rows of the passages holding it
     names: dict[str, re.Pattern[str]]  # doc id -> its aliases as one pattern
     groups: list[tuple[re.Pattern[str], list[str]]]  # "both protocols" -> the protocols
     filtered: FilteredSearch  # search inside the few passages a filter or a name admits
@@ -56,7 +58,7 @@ class Snapshot:
             texts,
             metadatas,
             persisted.retriever,
-            persisted.document_frequency,
+            persisted.passages_with,
             _names(aliases),
             _groups(aliases),
             FilteredSearch(store, list(persisted.ids), metadatas),
@@ -124,19 +126,33 @@ class Snapshot:
 
     @cached_property
     def _vocabulary(self) -> set[str]:
-        return set(self.document_frequency) | content_terms(" ".join(self._labels))
+        return set(self.passages_with) | content_terms(" ".join(self._labels))
 
     def strangers(self, names: list[str]) -> list[str]:
         """The names, acronyms and years of a question that the corpus never mentions."""
         return unknown(names, self._vocabulary, lambda: self.corpus_acronyms)
 
     def idf(self, term: str) -> float:
-        total = max(1, len(self.ids))
-        return math.log(
-            1
-            + (total - self.document_frequency.get(term, 0) + 0.5)
-            / (self.document_frequency.get(term, 0) + 0.5)
-        )
+        return _idf(len(self.ids), len(self.passages_with.get(term, ())))
+
+    def idf_among(self, rows: list[int]) -> Callable[[str], float]:
+        """The IDF of a term counted among some passages only (those nearest a question).
+
+        Counted over the whole store, a word's weight says how rare it is in general: beside
+        two thousand speeches "smuggling" is rare and outweighs the words that tell one
+        smuggling passage from another. Counted among the passages on the question's topic,
+        it weighs what sets the answer apart.
+        """
+        if not rows:
+            return self.idf
+        among = np.zeros(len(self.ids), dtype=bool)
+        among[rows] = True
+
+        def idf(term: str) -> float:
+            held = self.passages_with.get(term)
+            return _idf(len(rows), int(among[held].sum()) if held is not None else 0)
+
+        return idf
 
     @cached_property
     def position(self) -> dict[str, int]:
@@ -151,6 +167,11 @@ class Snapshot:
 
     def passage(self, index: int, score: float = 0.0) -> Passage:
         return passage_from(self.ids[index], self.texts[index], self.metadatas[index], score)
+
+
+def _idf(total: int, frequency: int) -> float:
+    """BM25's IDF: never negative, so a word in every passage still counts a little."""
+    return math.log(1 + (max(1, total) - frequency + 0.5) / (frequency + 0.5))
 
 
 # a capitalised word just before a name: "Understanding the ..."; not the first word of a

@@ -48,6 +48,10 @@ class Tuning(BaseModel):
     match_floor: float = Field(
         0.6, description="Least cosine between two words that counts as a partial match."
     )
+    topic_passages: int = Field(
+        100,
+        description="A question's words are weighed by IDF among this many passages nearest it.",
+    )
     context_share: float = Field(
         0.3,
         description="A follow-up's conversation words only add this share: they locate the topic.",

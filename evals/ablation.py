@@ -44,6 +44,7 @@ COMPONENTS = {
     "sentences": "sentence embedding ranking in the fusion",
     "meaning": "a sentence's cosine to the question in its score",
     "words": "the share of the question's words a sentence holds, in its score",
+    "topic_idf": "question words weighed by IDF among the 100 passages nearest the question",
     "nearby": "a sentence's word score counts the question's words met within 20 running words",
     "soft_words": "words of like meaning count in part ('boat' for 'vessel')",
     "passage_prior": "sentences of better-ranked passages score a little higher",

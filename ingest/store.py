@@ -15,12 +15,14 @@ import pickle
 import re
 import tempfile
 import threading
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
+
+import numpy as np
 
 from common.settings import Settings
 from ingest.acronyms import acronyms_of
@@ -28,18 +30,18 @@ from ingest.acronyms import acronyms_of
 SENTENCES_SUFFIX = "_sentences"
 
 
-INDEX_FORMAT = 3  # raise when DerivedIndex changes shape, so old pickles are rebuilt
+INDEX_FORMAT = 4  # raise when DerivedIndex changes shape, so old pickles are rebuilt
 
 
 @dataclass
 class DerivedIndex:
-    """What is derived from the passages of one corpus version: a BM25 retriever, term
-    document counts and the acronyms the passages spell out."""
+    """What is derived from the passages of one corpus version: a BM25 retriever, the
+    passages holding each term and the acronyms the passages spell out."""
 
     version: str
     retriever: Any
     ids: list[str]
-    document_frequency: Counter[str]
+    passages_with: dict[str, np.ndarray]  # term -> rows (in `ids`) of the passages holding it
     acronyms: frozenset[str] = frozenset()
     format: int = INDEX_FORMAT
 
@@ -384,16 +386,17 @@ class Store:
         # the titles and headings too: headings are not in chunk text, names often are
         labels = {f"{m.get('title', '')}\n{m.get('section', '')}" for m in data["metadatas"] or []}
         retriever = bm25s.BM25()
-        frequency: Counter[str] = Counter()
+        rows: dict[str, list[int]] = {}
         if texts:
             retriever.index(bm25_tokens(texts), show_progress=False)
-            for tokens in bm25_tokens(documents):
-                frequency.update(set(tokens))
+            for row, tokens in enumerate(bm25_tokens(documents)):
+                for token in set(tokens):
+                    rows.setdefault(token, []).append(row)
         built = DerivedIndex(
             self.corpus_version(ids),
             retriever,
             ids,
-            frequency,
+            {token: np.array(held, dtype=np.int32) for token, held in rows.items()},
             frozenset(acronyms_of([*documents, *labels])),
         )
         write_atomic(self.derived_path, pickle.dumps(built))

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import math
+
+import pytest
+
 from assistant.word_match import QuestionWords
 from common.settings import Tuning
 from ingest.word_vectors import WordVectors, up_to_date
@@ -66,3 +70,23 @@ def test_word_vectors_are_saved_per_model_and_only_new_words_are_embedded(embedd
     assert WordVectors.load(path, "model-b").words == []  # another model's vectors are not used
     path.write_bytes(b"not an npz file")
     assert WordVectors.load(path, "model-a").words == []
+
+
+def test_a_questions_words_are_weighed_among_the_passages_nearest_it(assistant):
+    """Beside thousands of speeches "smuggling" is rare store-wide; among the passages on the
+    question's topic it is common, and the words that set the answer apart weigh more."""
+    from assistant.retrieval import nearest_rows
+    from ingest.store import content_terms
+
+    snapshot = assistant._snapshot
+    question = "Can a navy board a boat suspected of smuggling migrants?"
+    rows = nearest_rows(assistant.store, snapshot, assistant._embed(question), 20)
+    assert len(set(rows)) == 20
+    terms = [content_terms(snapshot.texts[row]) for row in rows]
+    idf = snapshot.idf_among(rows)
+    common = max({"smuggl", "migrant", "vessel"}, key=lambda t: sum(t in held for held in terms))
+    held_by = sum(common in held for held in terms)
+    assert held_by >= 10
+    assert idf(common) == pytest.approx(math.log(1 + (20 - held_by + 0.5) / (held_by + 0.5)))
+    assert idf("unheardofword") > idf(common)
+    assert snapshot.idf_among([])("smuggl") == snapshot.idf("smuggl")  # no topic: store-wide
