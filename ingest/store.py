@@ -28,15 +28,12 @@ from common.settings import Settings
 from ingest.acronyms import acronyms_of
 
 SENTENCES_SUFFIX = "_sentences"
-
-
 INDEX_FORMAT = 4  # raise when DerivedIndex changes shape, so old pickles are rebuilt
 
 
 @dataclass
 class DerivedIndex:
-    """What is derived from the passages of one corpus version: a BM25 retriever, the
-    passages holding each term and the acronyms the passages spell out."""
+    """Derived from one corpus version's passages: BM25, each term's passages, acronyms."""
 
     version: str
     retriever: Any
