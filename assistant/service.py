@@ -10,7 +10,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -271,6 +271,15 @@ class Assistant:
             return f"{own} ({terms})", context, f"{query} ({terms})"
         return own, context, query
 
+    def _topic_idf(
+        self, snapshot: Snapshot, vector: list[float], off: frozenset[str]
+    ) -> Callable[[str], float]:
+        """A word's IDF among the passages nearest the question (see `Snapshot.idf_among`)."""
+        if "topic_idf" in off:
+            return snapshot.idf
+        topic = nearest_rows(self.store, snapshot, vector, self.settings.tuning.topic_passages)
+        return snapshot.idf_among(topic)
+
     def _draft(
         self,
         question: str,
@@ -294,19 +303,13 @@ class Assistant:
                 vectors[text] = self._embed(text)
             return vectors[text]
 
-        idf = snapshot.idf
-        if "topic_idf" not in off:
-            topic = nearest_rows(
-                self.store, snapshot, embed(question), self.settings.tuning.topic_passages
-            )
-            idf = snapshot.idf_among(topic)
         asked = Question(
             text=question,
             vector=np.asarray(embed(own), dtype=np.float32),
             words=QuestionWords(
                 question,
                 query,
-                idf,
+                self._topic_idf(snapshot, embed(question), off),
                 words,
                 self.embed_texts,
                 self.settings.tuning,
