@@ -272,13 +272,19 @@ class Assistant:
         return own, context, query
 
     def _topic_idf(
-        self, snapshot: Snapshot, vector: list[float], off: frozenset[str]
+        self,
+        snapshot: Snapshot,
+        question: str,
+        query: str,
+        embed: Callable[[str], list[float]],
+        off: frozenset[str],
     ) -> Callable[[str], float]:
-        """A word's IDF among the passages nearest the question (see `Snapshot.idf_among`)."""
-        if "topic_idf" in off:
+        """IDF among the passages nearest the question (`Snapshot.idf_among`); a follow-up keeps
+        the store-wide IDF: "which countries does it cover?" has no topic of its own."""
+        if "topic_idf" in off or query != question:
             return snapshot.idf
-        topic = nearest_rows(self.store, snapshot, vector, self.settings.tuning.topic_passages)
-        return snapshot.idf_among(topic)
+        size = self.settings.tuning.topic_passages
+        return snapshot.idf_among(nearest_rows(self.store, snapshot, embed(question), size))
 
     def _draft(
         self,
@@ -309,7 +315,7 @@ class Assistant:
             words=QuestionWords(
                 question,
                 query,
-                self._topic_idf(snapshot, embed(question), off),
+                self._topic_idf(snapshot, question, query, embed, off),
                 words,
                 self.embed_texts,
                 self.settings.tuning,
