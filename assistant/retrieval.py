@@ -61,12 +61,9 @@ def dense_search(
 def nearest_rows(store: Store, snapshot: Snapshot, embedding: list[float], n: int) -> list[int]:
     """The snapshot rows of the `n` passages nearest in meaning: the question's topic, over
     which its words are weighed (`Snapshot.idf_among`)."""
-    n = min(n, len(snapshot.ids))
-    if n <= 0:
-        return []
-    result = store.passages.query(query_embeddings=[embedding], n_results=n, include=[])
     position = snapshot.position
-    return [position[i] for i in result["ids"][0] if i in position]
+    nearest = dense_search(store, embedding, min(n, len(snapshot.ids)), None)
+    return [position[chunk_id] for chunk_id, _ in nearest if chunk_id in position]
 
 
 _SENTENCE_ID = re.compile(r"^(.*):s\d{3,}$")  # ingest.store.sentence_id: "<chunk id>:s007"

@@ -301,7 +301,8 @@ class Assistant:
         query = condense(question, history) if "condense" not in off else question
         named = snapshot.mentioned(query)
         own, context, retrieve = self._texts_to_embed(question, query, named, snapshot, off)
-        asked_texts = list(dict.fromkeys([own, retrieve, context, question]))  # all it embeds
+        topical = [question] if query == question else []  # a follow-up has no topic IDF
+        asked_texts = list(dict.fromkeys([own, retrieve, context, *topical]))  # all it embeds
         vectors = dict(zip(asked_texts, self._embed_queries(asked_texts), strict=True))
 
         def embed(text: str) -> list[float]:

@@ -383,12 +383,12 @@ class Store:
         # the titles and headings too: headings are not in chunk text, names often are
         labels = {f"{m.get('title', '')}\n{m.get('section', '')}" for m in data["metadatas"] or []}
         retriever = bm25s.BM25()
-        rows: dict[str, list[int]] = {}
+        rows: defaultdict[str, list[int]] = defaultdict(list)
         if texts:
             retriever.index(bm25_tokens(texts), show_progress=False)
             for row, tokens in enumerate(bm25_tokens(documents)):
                 for token in set(tokens):
-                    rows.setdefault(token, []).append(row)
+                    rows[token].append(row)
         built = DerivedIndex(
             self.corpus_version(ids),
             retriever,
