@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from assistant.followup import last_answer
 from assistant.records import Filters, Passage
 from assistant.snapshot import Snapshot
 from common.settings import Tuning
@@ -143,6 +144,20 @@ def conversation_documents(snapshot: Snapshot, said: str) -> list[str]:
         return named
     best = lexical_search(snapshot, said, 1, None) if said.strip() else []
     return [str(snapshot.metadatas[best[0][0]]["doc_id"])] if best else []
+
+
+def conversation_of(
+    question: str, query: str, history: Sequence[Any], snapshot: Snapshot, off: frozenset[str]
+) -> tuple[str, list[str]]:
+    """A follow-up's previous answer, and the documents it is asked of first: those the
+    conversation is about, unless it names a document of its own (`query` is the question
+    condensed with the conversation; a stand-alone question is its own query)."""
+    if query == question:
+        return "", []
+    said = last_answer(history)
+    if "conversation_document" in off or snapshot.mentioned(question):
+        return said, []
+    return said, conversation_documents(snapshot, said)
 
 
 def _with_seats(order: list[int], seats: list[int], k: int, head: int = 3) -> list[int]:

@@ -10,8 +10,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -19,12 +18,13 @@ import numpy as np
 from assistant.anchors import anchors
 from assistant.answer import Drafted, answer_from, merge_drafts
 from assistant.asked_for import other_instruments, proper_names
-from assistant.followup import condense, last_answer
+from assistant.encoder import encode_queries, one_thread
+from assistant.followup import condense
 from assistant.glossary import Glossary
 from assistant.parts import question_parts
 from assistant.question import Question
 from assistant.records import Answer, EmptyStoreError, Filters, Passage
-from assistant.retrieval import conversation_documents, hybrid_search, nearest_rows
+from assistant.retrieval import conversation_of, hybrid_search, nearest_rows
 from assistant.snapshot import Snapshot
 from assistant.word_match import QuestionWords
 from common.settings import Settings, quiet_network_env
@@ -46,21 +46,6 @@ def _compared(question: str, snapshot: Snapshot, filters: Filters) -> list[str]:
     best of one."""
     named = [d for d in snapshot.mentioned(question) if filters.admits_document(d)]
     return named if len(named) > 1 and _COMPARES.search(question) else []
-
-
-@contextmanager
-def _one_thread() -> Iterator[None]:
-    """Embed a question's few short texts on one thread: as fast as on two, and two wait for
-    the slower whenever anything else runs (embedding p95 at 20,000 passages: 112 -> 59 ms).
-    Ingest's large batches keep every thread."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 class Assistant:
@@ -156,14 +141,13 @@ class Assistant:
         return self._embed_queries([text])[0]
 
     def _embed_queries(self, texts: list[str]) -> list[list[float]]:
-        """Query embeddings of several texts in one encoder call (with the model's query prompt,
-        as `get_query_embedding` would): a call costs far more than a text in it."""
-        with self._embed_lock, _one_thread():
-            return self.embedder._embed(texts, prompt_name="query")
+        """Query embeddings of several texts (`encoder.encode_queries`)."""
+        with self._embed_lock:
+            return encode_queries(self.embedder, texts)
 
     def _similarity(self, text: str, others: list[str]) -> float:
         """The highest cosine similarity between a text and any of several short texts."""
-        with self._embed_lock, _one_thread():
+        with self._embed_lock, one_thread():
             vectors = self.embedder.get_text_embedding_batch([text, *others])
         first = np.asarray(vectors[0])
         return max(float(first @ np.asarray(v)) for v in vectors[1:]) if others else 0.0
@@ -227,13 +211,16 @@ class Assistant:
         off = frozenset(self.settings.ablate)  # components switched off (ablations only)
         parts = question_parts(question) if "parts" not in off else [question]
         drafts = []
+        vectors: dict[str, list[float]] = {}  # each text once: a comparison repeats them
         for n, part in enumerate(parts):
             context = list(history) if n == 0 else [*history, {"role": "user", "content": parts[0]}]
             base = filters or Filters()
             compared = _compared(part, snapshot, base) if "per_document" not in off else []
             for doc_filters in [base.within(d) for d in compared] or [filters]:
                 drafts.append(
-                    self._draft(part, context, doc_filters, off, (snapshot, words), timings)
+                    self._draft(
+                        part, context, doc_filters, off, (snapshot, words), timings, vectors
+                    )
                 )
         drafted = drafts[0] if len(drafts) == 1 else merge_drafts(drafts, self.settings.top_k)
         timings["total"] = (time.perf_counter() - began) * 1000
@@ -286,6 +273,22 @@ class Assistant:
         size = self.settings.tuning.topic_passages
         return snapshot.idf_among(nearest_rows(self.store, snapshot, embed(question), size))
 
+    def _embedder(
+        self, texts: list[str], vectors: dict[str, list[float]]
+    ) -> Callable[[str], list[float]]:
+        """`embed(text)` for one question: the texts it needs go to the encoder in one call
+        first, and `vectors` keeps them for its other drafts (a comparison repeats them)."""
+        missing = [text for text in dict.fromkeys(texts) if text not in vectors]
+        if missing:
+            vectors.update(zip(missing, self._embed_queries(missing), strict=True))
+
+        def embed(text: str) -> list[float]:
+            if text not in vectors:
+                vectors[text] = self._embed(text)
+            return vectors[text]
+
+        return embed
+
     def _draft(
         self,
         question: str,
@@ -294,22 +297,20 @@ class Assistant:
         off: frozenset[str],
         loaded: tuple[Snapshot, WordVectors],
         timings: dict[str, float],
+        vectors: dict[str, list[float]],
     ) -> Drafted:
-        """The extractive answer to one question: retrieve a pool, choose sentences or refuse."""
+        """The extractive answer to one question: retrieve a pool, choose sentences or refuse.
+        `vectors` holds the texts already embedded for this question."""
         snapshot, words = loaded
         began = time.perf_counter()
         query = condense(question, history) if "condense" not in off else question
         named = snapshot.mentioned(query)
         own, context, retrieve = self._texts_to_embed(question, query, named, snapshot, off)
+        said, conversation = conversation_of(question, query, history, snapshot, off)
         topical = [question] if query == question else []  # a follow-up has no topic IDF
-        asked_texts = list(dict.fromkeys([own, retrieve, context, *topical]))  # all it embeds
-        vectors = dict(zip(asked_texts, self._embed_queries(asked_texts), strict=True))
-
-        def embed(text: str) -> list[float]:
-            if text not in vectors:
-                vectors[text] = self._embed(text)
-            return vectors[text]
-
+        # a search inside a named document looks for the rest of the question
+        inside = [snapshot.without_names(retrieve)] if conversation or named else []
+        embed = self._embedder([own, retrieve, context, *topical, *inside], vectors)
         asked = Question(
             text=question,
             vector=np.asarray(embed(own), dtype=np.float32),
@@ -333,10 +334,7 @@ class Assistant:
         )
         if query != question:
             asked.context_vector = np.asarray(embed(context), dtype=np.float32)
-            asked.said = last_answer(history)
-            # a follow-up that names a document of its own is asked of that one
-            if "conversation_document" not in off and not snapshot.mentioned(question):
-                asked.conversation = conversation_documents(snapshot, asked.said)
+            asked.said, asked.conversation = said, conversation
         _add(timings, "embed", began)
 
         step = time.perf_counter()

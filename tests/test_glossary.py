@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import tomllib
 from pathlib import Path
 
 from assistant import Assistant
@@ -19,6 +20,18 @@ def test_lay_words_and_phrases_bring_the_documents_terms():
     # broad words alone bring nothing: "which country" is not a question of jurisdiction
     assert glossary.expand("which countries?") == []
     assert glossary.expand("What is the population of Mexico?") == []
+
+
+def test_a_documents_short_name_brings_no_terms():
+    """Stems collide: "organs" and "Organized" are both "organ", and every question about the
+    Organized Crime Convention once brought in forced labour and the removal of organs."""
+    glossary = Glossary.load(GLOSSARY)
+    catalog = tomllib.loads((GLOSSARY.parent / "catalog.toml").read_text(encoding="utf-8"))
+    aliases = [alias for entry in catalog["document"] for alias in entry.get("aliases", [])]
+    assert "Organized Crime Convention" in aliases
+    assert {alias: glossary.expand(alias) for alias in aliases if glossary.expand(alias)} == {}
+    assert glossary.expand("What is UNODC's role regarding the organised crime convention?") == []
+    assert "removal of organs" in glossary.expand("do smugglers sell their organs?")
 
 
 def test_a_bad_glossary_is_named_in_a_warning_and_answers_go_on(tmp_path, caplog):
