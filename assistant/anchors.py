@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterable
 
 from assistant.question_kinds import MONTHS, years_in
-from ingest.store import content_terms
+from ingest.terms import content_terms
 
 # a capitalised word or an acronym (GLO.ACT, IOM, EU); years are found by years_in
 _NAME = re.compile(r"\b[A-Z][\w.'’-]*[\w]|\b[A-Z]\b")

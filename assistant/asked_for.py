@@ -17,7 +17,7 @@ from functools import lru_cache
 from assistant.anchors import anchors
 from assistant.question_kinds import years_in
 from assistant.records import Passage
-from ingest.store import content_terms
+from ingest.terms import content_terms
 
 # a named instrument: "the 1951 Refugee Convention", "the UN Firearms Protocol", "the Global
 # Compact for Safe, Orderly and Regular Migration"

@@ -23,7 +23,7 @@ from assistant.llm import LLMSettings, build_llm, describe_failure
 from assistant.prompts import GenerationFailed, Shown, build_messages, condense_messages
 from assistant.records import REFUSAL, Answer, Citation, EmptyStoreError, Filters, Passage
 from assistant.verify import SentenceSupport, Source, Verified, verify_answer
-from ingest.store import content_terms
+from ingest.terms import content_terms
 
 log = logging.getLogger(__name__)
 

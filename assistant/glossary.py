@@ -31,6 +31,8 @@ def _stems(text: str) -> tuple[str, ...]:
 
 
 def _contains(words: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
+    if phrase[0] not in words:  # most phrases of most entries: one quick look
+        return False
     size = len(phrase)
     return any(words[i : i + size] == phrase for i in range(len(words) - size + 1))
 

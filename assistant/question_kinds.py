@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from ingest.store import content_terms
+from ingest.terms import content_terms
 
 Similarity = Callable[[str, list[str]], float]
 

@@ -21,7 +21,7 @@ from assistant.question_kinds import (
 )
 from assistant.records import Passage
 from common.settings import Tuning
-from ingest.store import content_terms
+from ingest.terms import content_terms
 
 
 def score_candidates(candidates: list[Candidate], question: Question) -> None:

@@ -16,7 +16,8 @@ from assistant.followup import last_answer
 from assistant.records import Filters, Passage
 from assistant.snapshot import Snapshot
 from common.settings import Tuning
-from ingest.store import Store, bm25_tokens
+from ingest.store import Store
+from ingest.terms import bm25_tokens
 
 
 def chroma_where(filters: Filters | None) -> dict[str, Any] | None:

@@ -22,7 +22,8 @@ from assistant.anchors import unknown
 from assistant.asked_for import INSTRUMENT_NAME
 from assistant.filtered_search import FilteredSearch
 from assistant.records import Passage
-from ingest.store import Store, content_terms
+from ingest.store import Store
+from ingest.terms import content_terms
 
 
 @dataclass

@@ -25,7 +25,7 @@ import numpy as np
 
 from common.settings import Tuning
 from ingest.chunking import split_sentences
-from ingest.store import content_terms
+from ingest.terms import content_terms
 
 Embed = Callable[[list[str]], Sequence[Sequence[float]]]
 Mode = Literal["drop", "flag"]

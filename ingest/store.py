@@ -14,10 +14,9 @@ import os
 import pickle
 import re
 import tempfile
-import threading
 from collections import defaultdict
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -26,6 +25,7 @@ import numpy as np
 
 from common.settings import Settings
 from ingest.acronyms import acronyms_of
+from ingest.terms import bm25_tokens
 
 SENTENCES_SUFFIX = "_sentences"
 INDEX_FORMAT = 4  # raise when DerivedIndex changes shape, so old pickles are rebuilt
@@ -100,42 +100,6 @@ def make_client(settings: Settings) -> Any:
     path = settings.home / "chroma"
     path.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
-
-
-_per_thread = threading.local()
-
-
-def _stemmer() -> Any:
-    """One Snowball stemmer per thread: building one per call is slow, sharing one is unsafe."""
-    if not hasattr(_per_thread, "stemmer"):
-        import Stemmer
-
-        _per_thread.stemmer = Stemmer.Stemmer("english")
-    return _per_thread.stemmer
-
-
-def bm25_tokens(texts: list[str]) -> list[list[str]]:
-    """BM25 tokens (English stop words out, Snowball stems): one function for index and query."""
-    import bm25s
-
-    return bm25s.tokenize(
-        texts,
-        stopwords="en",
-        stemmer=_stemmer(),
-        return_ids=False,
-        show_progress=False,
-    )
-
-
-def content_terms(text: str) -> set[str]:
-    """The stemmed content words of a text, as BM25 sees them."""
-    return set(_content_terms(text))
-
-
-@lru_cache(maxsize=100_000)
-def _content_terms(text: str) -> frozenset[str]:
-    """Remembered: sentences recur between questions; a tokenizer call costs mostly set-up."""
-    return frozenset(bm25_tokens([text])[0])
 
 
 def safe_name(doc_id: str) -> str:

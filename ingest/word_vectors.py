@@ -15,7 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.store import bm25_tokens, write_atomic
+from ingest.store import write_atomic
+from ingest.terms import bm25_tokens
 
 WORD = re.compile(r"[a-z][a-z'-]*[a-z]")
 MAX_ASKED_WORDS = 10_000  # question words outside the corpus kept embedded

@@ -1,8 +1,11 @@
 """Names a question pins down, and whether the corpus ever mentions them."""
 
+import re
+from pathlib import Path
+
 from assistant.anchors import anchors, unknown
 from ingest.acronyms import acronyms_of
-from ingest.store import content_terms
+from ingest.terms import bm25_tokens, content_terms
 
 
 def test_anchors_are_names_acronyms_and_years_not_grammar():
@@ -18,3 +21,13 @@ def test_the_corpus_knows_a_name_by_its_stem_or_an_acronym_by_its_words():
     acronyms = acronyms_of([corpus])
     names = ["Italy", "EU", "UN", "2016", "Italian", "UK", "2024", "Dhaka"]
     assert unknown(names, vocabulary, lambda: acronyms) == ["Italian", "UK", "2024", "Dhaka"]
+
+
+def test_a_texts_content_terms_are_its_bm25_tokens():
+    """`content_terms` tokenizes on its own for speed; it must see what BM25 sees."""
+    corpus = Path(__file__).resolve().parent.parent / "corpus"
+    text = " ".join(p.read_text(encoding="utf-8") for p in sorted(corpus.rglob("*.txt")))
+    pieces = [p for p in re.split(r"(?<=[.;:!?])\s+", text) if p.strip()]
+    pieces += ["Côte d’Ivoire's €12 million", "A/70/PV.22 e-mail don't", "ÉTATS-UNIS 1,826"]
+    assert len(pieces) > 1000
+    assert [content_terms(p) for p in pieces] == [set(t) for t in bm25_tokens(pieces)]

@@ -12,7 +12,7 @@ from assistant.asked_for import (
     proper_names,
 )
 from assistant.records import Passage
-from ingest.store import content_terms
+from ingest.terms import content_terms
 
 
 def _passage(date: str) -> Passage:

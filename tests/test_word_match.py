@@ -76,7 +76,7 @@ def test_a_questions_words_are_weighed_among_the_passages_nearest_it(assistant):
     """Beside thousands of speeches "smuggling" is rare store-wide; among the passages on the
     question's topic it is common, and the words that set the answer apart weigh more."""
     from assistant.retrieval import nearest_rows
-    from ingest.store import content_terms
+    from ingest.terms import content_terms
 
     snapshot = assistant._snapshot
     question = "Can a navy board a boat suspected of smuggling migrants?"
