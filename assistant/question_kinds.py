@@ -58,6 +58,10 @@ ASKS_FOR_OVERVIEW = re.compile(
     re.I,
 )
 _HOW_MANY = re.compile(r"\bhow many ([A-Za-z-]+(?: [A-Za-z-]+)?)", re.I)
+# "what's the population of Niger", "the total number of migrants": the measure, or what it counts
+_MEASURE_OF = re.compile(
+    r"\bthe (?:\w+ ){0,2}?(?:(population)|number of ([A-Za-z-]+(?: [A-Za-z-]+)?))\b", re.I
+)
 _IN_UNITS = re.compile(r"\bin (years|months|days|weeks|euros|dollars)\b", re.I)
 _FILLER = {"of", "the", "did", "does", "do", "are", "were", "is", "was", "have", "has", "had"}
 
@@ -68,14 +72,17 @@ def asks_for_figure(question: str) -> bool:
 
 
 def asked_quantity(question: str) -> str:
-    """The thing counted ("officials" in "how many officials", "years" in "in years"), or ""."""
+    """The thing counted ("officials" in "how many officials", "years" in "in years",
+    "migrants" in "the number of migrants"), the measure ("population"), or ""."""
     units = _IN_UNITS.search(question)
     if units:
         return units.group(1).lower()
     match = _HOW_MANY.search(question)
-    if not match:
-        return ""
-    words = [w for w in match.group(1).split() if w.lower() not in _FILLER]
+    measure = _MEASURE_OF.search(question) if not match else None
+    if measure and measure.group(1):
+        return measure.group(1).lower()
+    counted = match.group(1) if match else measure.group(2) if measure else ""
+    words = [w for w in counted.split() if w.lower() not in _FILLER]
     return " ".join(words[:2])
 
 
@@ -128,7 +135,11 @@ def counted_phrases(text: str) -> list[str]:
             if pattern is _NUMBER and _YEAR.fullmatch(match.group(0).rstrip(".,")):
                 continue
             following = []
-            for word in text[match.end() :].split()[:4]:
+            for word in text[match.end() :].split():
+                if len(following) == 4:
+                    break
+                if not word.strip("()") or word.startswith("(") and word.endswith(")"):
+                    continue  # "one hundred thousand (100,000) hectares" counts hectares
                 if word.lower() in _NOT_COUNTED:
                     break
                 following.append(word.strip(",.;:()"))

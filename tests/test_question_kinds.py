@@ -82,3 +82,38 @@ def test_duty_and_permission_questions_are_told_apart():
     assert ASKS_IF_ALLOWED.search("Can our officers go aboard?")
     assert not ASKS_IF_ALLOWED.search("What can a State do?")
     assert not ASKS_FOR_DUTY.search("Who moderated the event?")
+
+
+def test_the_measure_or_thing_a_figure_question_asks_for():
+    from assistant.question_kinds import asked_quantity, counted_phrases
+
+    assert asked_quantity("What's the population of Niger? I want context.") == "population"
+    assert asked_quantity("What is the total number of migrants smuggled by sea?") == (
+        "migrants smuggled"
+    )
+    assert asked_quantity("How many officials were trained?") == "officials"
+    assert asked_quantity("What is the estimated annual profit of the networks?") == ""
+    # a number restated in brackets still counts what follows it
+    assert "100,000 hectares of arable land" in counted_phrases(
+        "The Niger loses one hundred thousand (100,000) hectares of arable land each year."
+    )
+
+
+def test_a_population_is_not_answered_by_hectares_or_a_growth_rate(assistant):
+    """Beside the UN speeches, "what's the population of Niger?" was answered with Niger's
+    lost farmland: the sentence held a number and the word "populations"."""
+    from assistant.question_kinds import figure_answers
+
+    least = assistant.settings.tuning.figure_match
+    question = "What's the population of Niger?"
+
+    def answers(sentence: str) -> bool:
+        return figure_answers(question, sentence, assistant._similarity, least)
+
+    assert not answers(
+        "The Niger loses approximately one hundred thousand (100,000) hectares of arable land "
+        "each year, putting our populations in a situation of food insecurity."
+    )
+    assert not answers("An annual population growth rate of 3.9 per cent.")
+    assert answers("Niger has a population of about 24 million people.")
+    assert answers("The Niger's 24 million inhabitants face food insecurity.")
