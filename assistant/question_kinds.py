@@ -77,11 +77,16 @@ def asked_quantity(question: str) -> str:
     units = _IN_UNITS.search(question)
     if units:
         return units.group(1).lower()
-    match = _HOW_MANY.search(question)
-    measure = _MEASURE_OF.search(question) if not match else None
-    if measure and measure.group(1):
-        return measure.group(1).lower()
-    counted = match.group(1) if match else measure.group(2) if measure else ""
+    how_many = _HOW_MANY.search(question)
+    if how_many:
+        counted = how_many.group(1)
+    else:
+        measure = _MEASURE_OF.search(question)
+        if not measure:
+            return ""
+        if measure.group(1):  # "the population of Niger"
+            return measure.group(1).lower()
+        counted = measure.group(2)  # "the number of migrants"
     words = [w for w in counted.split() if w.lower() not in _FILLER]
     return " ".join(words[:2])
 
@@ -138,7 +143,7 @@ def counted_phrases(text: str) -> list[str]:
             for word in text[match.end() :].split():
                 if len(following) == 4:
                     break
-                if not word.strip("()") or word.startswith("(") and word.endswith(")"):
+                if not word.strip("()") or (word.startswith("(") and word.endswith(")")):
                     continue  # "one hundred thousand (100,000) hectares" counts hectares
                 if word.lower() in _NOT_COUNTED:
                     break
