@@ -57,6 +57,13 @@ ASKS_FOR_OVERVIEW = re.compile(
     r"main (points|ways|things|elements)|outline|rundown|paragraph|note (to|for))\b",
     re.I,
 )
+# "what does smuggling mean", "what counts as trafficking": answered where a text defines a term
+ASKS_FOR_DEFINITION = re.compile(
+    r"\b(defin\w*|meaning of|is meant by|counts? as|qualif(y|ies) as)\b"
+    r"|\bmeans?\b(?=\s*(\?|$|,|(in|under|by|here|legally|exactly)\b))",  # not "mean that ..."
+    re.I,
+)
+_DEFINES = re.compile(r"\b(shall mean|means|is defined|defined as|refers? to|definition)\b", re.I)
 _HOW_MANY = re.compile(r"\bhow many ([A-Za-z-]+(?: [A-Za-z-]+)?)", re.I)
 # "what's the population of Niger", "the total number of migrants": the measure, or what it counts
 _MEASURE_OF = re.compile(
@@ -170,6 +177,8 @@ def answer_tests(question: str) -> list[Callable[[str], object]]:
         tests.append(_NAME.search)
     if ASKS_FOR_BODY.search(question):
         tests.append(_BODY.search)
+    if ASKS_FOR_DEFINITION.search(question):
+        tests.append(_DEFINES.search)
     return tests
 
 

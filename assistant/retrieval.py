@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from assistant.followup import last_answer
+from assistant.question_kinds import ASKS_FOR_DEFINITION
 from assistant.records import Filters, Passage
 from assistant.snapshot import Snapshot
 from common.settings import Tuning
@@ -123,15 +124,10 @@ def lexical_search(
     return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
 
 
-_ASKS_FOR_DEFINITION = re.compile(
-    r"\b(defin\w*|meaning of|what does .+ mean|what is meant by|what counts as)\b", re.I
-)
-
-
 def lexical_query(query: str) -> str:
     """The words BM25 looks for: a definition question also looks for how texts define terms
     (instruments define in "Use of terms" articles: "... shall mean ...")."""
-    if _ASKS_FOR_DEFINITION.search(query):
+    if ASKS_FOR_DEFINITION.search(query):
         return f"{query} shall mean use of terms"
     return query
 

@@ -117,3 +117,25 @@ def test_a_population_is_not_answered_by_hectares_or_a_growth_rate(assistant):
     assert not answers("An annual population growth rate of 3.9 per cent.")
     assert answers("Niger has a population of about 24 million people.")
     assert answers("The Niger's 24 million inhabitants face food insecurity.")
+
+
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        ("wat does 'people smuggling' actually mean in the UN protocol?", True),
+        ("What is meant by illegal entry?", True),
+        ("what counts as trafficking?", True),
+        ("How does the Protocol define a child?", True),
+        ("Does signing up to the treaty mean a government can ignore refugee law?", False),
+        ("What are governments meant to make illegal?", False),
+    ],
+)
+def test_a_definition_question_wants_a_sentence_that_defines(question, asks):
+    from assistant.question_kinds import answer_tests
+
+    tests = answer_tests(question)
+    assert bool(tests) is asks
+    if asks:
+        (defines,) = tests
+        assert defines('"Smuggling of migrants" shall mean the procurement of illegal entry.')
+        assert not defines("Smugglers have taken advantage of border closures to profiteer.")
