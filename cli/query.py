@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import textwrap
 from collections.abc import Iterator
@@ -74,6 +75,9 @@ def _batch(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
         if not isinstance(record, dict) or not isinstance(record.get("question"), str):
             yield number, 'each line needs a "question" string'
             continue
+        if not _has_words(record["question"]):
+            yield number, '"question" holds no words'
+            continue
         yield number, record
 
 
@@ -87,8 +91,14 @@ def open_assistant(settings: Settings) -> Any:
     return assistant
 
 
+def _has_words(text: str | None) -> bool:
+    """A question of blanks or punctuation alone ("  ?") asks nothing: it is told so, not
+    answered with a refusal and whatever passages such a text happens to be near."""
+    return bool(text and re.search(r"\w", text))
+
+
 def run_query(args: argparse.Namespace, settings: Settings) -> int:
-    if not args.text and not args.batch:
+    if not _has_words(args.text) and not args.batch:
         print(
             f"error: give a {'question' if args.command == 'ask' else 'query'} or --batch FILE",
             file=sys.stderr,

@@ -62,7 +62,9 @@ def test_cli_ask_search_batch_and_corpus(corpus_settings, tmp_path):
             }
         )
         + "\n"
-        + "not json\n",
+        + "not json\n"
+        + json.dumps({"id": "c", "question": "  ? "})
+        + "\n",
         encoding="utf-8",
     )
     result = _run(["ask", "--batch", str(batch)], home)
@@ -70,6 +72,10 @@ def test_cli_ask_search_batch_and_corpus(corpus_settings, tmp_path):
     assert [r["id"] for r in rows] == ["a", "b"]
     assert "Afghanistan" in rows[1]["answer"]
     assert "line 3: invalid JSON" in result.stderr and result.returncode == 1
+    assert 'line 4: "question" holds no words' in result.stderr
+
+    blank = _run(["ask", "   ?  "], home)
+    assert blank.returncode == 2 and "give a question" in blank.stderr and not blank.stdout
 
     history = tmp_path / "history.json"
     history.write_text(
