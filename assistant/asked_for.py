@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 from assistant.anchors import anchors
-from assistant.question_kinds import years_in
+from assistant.question_kinds import earliest_year_asked, years_in
 from assistant.records import Passage
 from ingest.terms import content_terms
 
@@ -174,11 +174,16 @@ def missing(
     countries = ASKS_FOR_COUNTRIES.search(question) and "country_list" not in off
     if countries and len(countries_named(text)) < 2:
         return "They list no countries in answer to this."
-    asked_years = [int(y) for y in years_in(question)]
+    asked = earliest_year_asked(question)
     written = [_year(p.date) for p in passages]
     dated = [year for year in written if year is not None]
-    if asked_years and dated and len(dated) == len(written) and "after_date" not in off:
-        latest, asked = max(dated), min(asked_years)
-        if latest < asked <= datetime.date.today().year:
-            return f"The documents found were written before {asked}."
+    # an undated document may be later than the year asked about
+    latest = max(dated) if dated and len(dated) == len(written) else None
+    if (
+        asked
+        and latest
+        and latest < asked <= datetime.date.today().year
+        and "after_date" not in off
+    ):
+        return f"The documents found were written before {asked}."
     return None

@@ -127,6 +127,18 @@ def years_in(text: str) -> list[str]:
     return _YEAR.findall(text)
 
 
+_AFTER_YEAR = re.compile(
+    r"\b(after|beyond|post-?|later than|since the end of)\s*(19\d\d|20\d\d)\b", re.I
+)
+
+
+def earliest_year_asked(text: str) -> int | None:
+    """The earliest year a question asks about: "after 2022" asks about 2023 on."""
+    after = {m.group(2) for m in _AFTER_YEAR.finditer(text)}
+    years = [int(y) + (y in after) for y in years_in(text)]
+    return min(years) if years else None
+
+
 def has_calendar_date(text: str) -> bool:
     """A year or a month: "ninetieth day after deposit" says when, but gives no date."""
     return bool(_CALENDAR.search(text))

@@ -315,6 +315,32 @@ def test_a_failing_backend_shows_a_clear_message(corpus_settings):
     assert "Traceback" not in reply and 'File "' not in reply
 
 
+def test_a_question_without_words_is_told_to_use_words_not_answered(corpus_settings):
+    class Unasked:
+        settings = corpus_settings
+        store = None
+        asked: list[str] = []
+
+        def documents(self) -> list:
+            return []
+
+        def refresh(self) -> None:
+            pass
+
+        def ask(self, question: str, *args: Any, **kwargs: Any) -> Any:
+            self.asked.append(question)
+            raise AssertionError("a question of punctuation alone reached the engine")
+
+    assistant = Unasked()
+    demo, url = launch(assistant, corpus_settings)
+    try:
+        messages, _ = ask(client(url), " ? ")
+    finally:
+        demo.close()
+    assert "Type a question in words" in text_of(messages[-1])
+    assert assistant.asked == []
+
+
 def test_login_and_analytics_settings_reach_the_server(corpus_settings, no_outside_network):
     from gradio_client import Client
 

@@ -116,6 +116,9 @@ def test_a_year_after_every_cited_document_was_written_is_refused():
     assert missing(question, ["x"], [_passage("")]) is None  # an undated document may be later
     future = datetime.date.today().year + 3
     assert missing(f"What is planned for {future}?", ["x"], [_passage("2021-12-08")]) is None
+    after = "Was the programme extended after 2021?"  # asks about 2022 on
+    assert "written before 2022" in missing(after, ["x"], [_passage("2021-12-08")])
+    assert missing("What happened in 2021?", ["x"], [_passage("2021-12-08")]) is None
     span = "What does their 2011-2015 strategy focus on?"  # a span that began before the paper
     assert missing(span, ["x"], [_passage("2012-02-09")]) is None
 

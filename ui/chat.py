@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
@@ -19,6 +20,8 @@ from ui.formatting import error_message, history_of, message_text, messages_of, 
 from ui.sources import NO_SOURCES, sources_html
 
 log = logging.getLogger("palermo.app")
+
+NO_WORDS = "Type a question in words: a mark alone asks nothing."
 
 EXAMPLES = [
     "Can smuggled migrants be prosecuted under the Protocol?",
@@ -150,6 +153,10 @@ class Conversation:
         yield (_asked(turns, message, waiting), "", gr.skip(), gr.skip(), gr.skip(), gr.skip())
         filters = filters_of(doc_ids, publishers, kinds, year_from, year_to)
         history = history_of(turns)
+        if not re.search(r"\w", message):  # "?" asks nothing: say so, not a refusal of it
+            turns.append({**pending, "error": NO_WORDS, "history": history})
+            yield (messages_of(turns), "", gr.skip(), turns, *pickers(turns))
+            return
         try:
             generative = self.assistant.llm_engine() if engine_name == "llm" else None
             if generative is None:
