@@ -9,6 +9,7 @@ part is therefore answered on its own (see `Assistant.ask`).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from assistant.question_kinds import ASKS_FOR_OVERVIEW
 
@@ -20,15 +21,42 @@ _ASKS = (
 _BOUNDARY = re.compile(rf"(?:\?\s+|,?\s+and\s+(?=(?:{_ASKS})\b)|[;:]\s+(?=(?:{_ASKS})\b))", re.I)
 _STARTS_ASKING = re.compile(rf"(?:{_ASKS})\b", re.I)
 MIN_WORDS = 3  # "Two things:" and "thanks!" are not parts
+# "how does smuggling differ from trafficking?", "what's the difference between X and Y?"
+_TERM = r"[\w'’ -]{2,40}?"
+_DIFFERENCE = re.compile(
+    rf"^(?:how (?:does|do|is|are) (?P<a>{_TERM}) differ(?:ent)? from (?P<b>{_TERM})"
+    rf"|what(?:'s|’s| is) the difference between (?P<c>{_TERM}) and (?P<d>{_TERM}))\s*\??$",
+    re.I,
+)
 
 
-def question_parts(question: str) -> list[str]:
+def question_parts(
+    question: str, names_document: Callable[[str], bool] = lambda term: False
+) -> list[str]:
     """The question's parts, or the question alone when it asks one thing or asks for an
-    overview (a briefing asks one thing in several words: "what it is, who runs it")."""
+    overview (a briefing asks one thing in several words: "what it is, who runs it").
+
+    A question asking only how two terms differ is asked as what counts as each: the
+    documents answer it with the two definitions, and no one sentence holds both. Two documents
+    compared ("how does the smuggling protocol differ from ...") are left whole: each is then
+    searched in turn (`service._compared`).
+    """
     if ASKS_FOR_OVERVIEW.search(question):
         return [question]
+    terms = differed_terms(question)
+    if terms and not any(names_document(term) for term in terms):
+        return [f"What counts as {term}?" for term in terms]
     pieces = [p.strip(" ,;:-") for p in _BOUNDARY.split(question)]
     parts = [p for p in pieces if len(p.split()) >= MIN_WORDS]
     if len(parts) < 2 or not all(_STARTS_ASKING.match(p) or p.endswith("?") for p in parts[1:]):
         return [question]  # "... Niger? I want to put the numbers in context." asks one thing
     return parts
+
+
+def differed_terms(question: str) -> list[str]:
+    """The two terms of a question that asks only how they differ, else none."""
+    found = _DIFFERENCE.match(question.strip())
+    if not found:
+        return []
+    terms = [t for t in found.groups() if t]
+    return [t.strip() for t in terms] if all(len(t.split()) <= 4 for t in terms) else []

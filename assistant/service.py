@@ -209,7 +209,11 @@ class Assistant:
             )
         question = " ".join(question.split())
         off = frozenset(self.settings.ablate)  # components switched off (ablations only)
-        parts = question_parts(question) if "parts" not in off else [question]
+        parts = (
+            question_parts(question, lambda term: bool(snapshot.mentioned(term)))
+            if "parts" not in off
+            else [question]
+        )
         drafts = []
         vectors: dict[str, list[float]] = {}  # each text once: a comparison repeats them
         for n, part in enumerate(parts):

@@ -213,7 +213,8 @@ def test_example_question_and_corpus_page(app_url, browser):
 def test_lay_questions_a_briefing_request_and_a_near_miss_in_a_real_browser(app_url, browser):
     """Questions as a policymaker types them: a briefing request in plain words is answered from
     the documents with citations; a near miss about a law the documents never cover is refused,
-    saying why, with the nearest passages marked as not answering."""
+    saying why, with the nearest passages marked as not answering; how two terms differ is
+    answered with the definition of each."""
     page = browser.new_page()
     page.goto(app_url)
     page.wait_for_selector("#question textarea")
@@ -231,5 +232,10 @@ def test_lay_questions_a_briefing_request_and_a_near_miss_in_a_real_browser(app_
         "() => document.querySelector('#sources').innerText.includes('Related — does not answer')"
     )
     assert not page.query_selector_all("#sources .source:not(.related)")
+
+    # the question people ask most in this field: answered with both definitions
+    differ = " ".join(ask(page, "How does smuggling differ from trafficking?", 2).split())
+    assert '"Smuggling of migrants" shall mean' in differ
+    assert '"Trafficking in persons" shall mean' in differ
     page.screenshot(path=str(SHOTS / "07-lay-questions-1366.png"), full_page=True)
     page.close()

@@ -37,3 +37,21 @@ def test_each_part_is_answered_from_its_own_article(assistant):
     answer = assistant.ask(question)
     sections = {c.section.split(" —")[0] for c in answer.citations}
     assert {"Article 23", "Article 24"} <= sections
+
+
+def test_a_question_asking_how_two_terms_differ_asks_what_counts_as_each():
+    assert question_parts("How does smuggling differ from trafficking?") == [
+        "What counts as smuggling?",
+        "What counts as trafficking?",
+    ]
+    assert question_parts(
+        "what's the difference between people smuggling and human trafficking"
+    ) == [
+        "What counts as people smuggling?",
+        "What counts as human trafficking?",
+    ]
+    documents = {"the smuggling protocol", "the trafficking protocol"}
+    whole = "How does the smuggling protocol differ from the trafficking protocol?"
+    assert question_parts(whole, lambda term: term in documents) == [whole]
+    more = "How does smuggling differ from trafficking when the victim is a child under 18 years?"
+    assert question_parts(more) == [more]  # a longer point is not a pair of definitions
