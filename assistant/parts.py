@@ -12,6 +12,8 @@ import re
 from collections.abc import Callable
 
 from assistant.question_kinds import ASKS_FOR_OVERVIEW
+from assistant.records import Filters
+from assistant.snapshot import Snapshot
 
 _ASKS = (
     r"how|what|what's|who|whom|when|where|which|why|can|could|does|do|did|is|are|was|were|"
@@ -39,7 +41,7 @@ def question_parts(
     A question asking only how two terms differ is asked as what counts as each: the
     documents answer it with the two definitions, and no one sentence holds both. Two documents
     compared ("how does the smuggling protocol differ from ...") are left whole: each is then
-    searched in turn (`service._compared`).
+    searched in turn (`compared_documents`).
     """
     if ASKS_FOR_OVERVIEW.search(question):
         return [question]
@@ -60,3 +62,17 @@ def differed_terms(question: str) -> list[str]:
         return []
     terms = [t for t in found.groups() if t]
     return [t.strip() for t in terms] if all(len(t.split()) <= 4 for t in terms) else []
+
+
+_COMPARES = re.compile(
+    r"\b(differ\w*|compar\w*|both|same|versus|vs\.?|mix\w* up|distinguish\w*|contrast\w*)\b",
+    re.I,
+)
+
+
+def compared_documents(question: str, snapshot: Snapshot, filters: Filters) -> list[str]:
+    """The documents a comparison names ("how do the two protocols differ on ..."), within the
+    filters: each is answered on its own, so each gets its best sentence on the point, not the
+    best of one."""
+    named = [d for d in snapshot.mentioned(question) if filters.admits_document(d)]
+    return named if len(named) > 1 and _COMPARES.search(question) else []

@@ -7,7 +7,6 @@ conversation state: history comes in with each call, so many users can share one
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -21,7 +20,7 @@ from assistant.asked_for import other_instruments, proper_names
 from assistant.encoder import encode_queries, one_thread
 from assistant.followup import condense
 from assistant.glossary import Glossary
-from assistant.parts import question_parts
+from assistant.parts import compared_documents, question_parts
 from assistant.question import Question
 from assistant.records import Answer, EmptyStoreError, Filters, Passage
 from assistant.retrieval import conversation_of, hybrid_search, nearest_rows
@@ -32,20 +31,6 @@ from ingest.store import Store, StoredDocument, sentence_id
 from ingest.word_vectors import WordVectors, up_to_date
 
 log = logging.getLogger(__name__)
-
-
-_COMPARES = re.compile(
-    r"\b(differ\w*|compar\w*|both|same|versus|vs\.?|mix\w* up|distinguish\w*|contrast\w*)\b",
-    re.I,
-)
-
-
-def _compared(question: str, snapshot: Snapshot, filters: Filters) -> list[str]:
-    """The documents a comparison names ("how do the two protocols differ on ..."), within the
-    filters: each is answered on its own, so each gets its best sentence on the point, not the
-    best of one."""
-    named = [d for d in snapshot.mentioned(question) if filters.admits_document(d)]
-    return named if len(named) > 1 and _COMPARES.search(question) else []
 
 
 class Assistant:
@@ -219,7 +204,7 @@ class Assistant:
         for n, part in enumerate(parts):
             context = list(history) if n == 0 else [*history, {"role": "user", "content": parts[0]}]
             base = filters or Filters()
-            compared = _compared(part, snapshot, base) if "per_document" not in off else []
+            compared = compared_documents(part, snapshot, base) if "per_document" not in off else []
             for doc_filters in [base.within(d) for d in compared] or [filters]:
                 drafts.append(
                     self._draft(
