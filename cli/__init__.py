@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shlex
 import sys
 
-from cli.parser import build_parser, filters_of
+from pydantic import ValidationError
+
+from cli.parser import build_parser, filter_problems, filters_of
 from cli.query import open_assistant, render_answer, run_query
-from common.settings import Settings, quiet_network_env
+from common.settings import Settings, quiet_network_env, settings_problem
 
 __all__ = ["build_parser", "main", "render_answer"]
 
@@ -72,7 +75,13 @@ def _run_brief(args: argparse.Namespace, settings: Settings) -> int:
     if args.out and args.out.suffix.lower() not in {".docx", ".md", ".markdown", ".txt"}:
         print("error: --out takes a .docx or .md file", file=sys.stderr)
         return 2
-    note = draft_brief(open_assistant(settings), args.topic, filters_of(args))
+    assistant, filters = open_assistant(settings), filters_of(args)
+    problems = filter_problems(filters, assistant.documents())
+    for problem in problems:
+        print(f"error: {problem}", file=sys.stderr)
+    if problems:
+        return 2
+    note = draft_brief(assistant, args.topic, filters)
     if args.out:
         write_note(note, args.out)
         print(f"wrote {args.out} ({len(note.footnotes)} cited quotes)")
@@ -113,7 +122,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = Settings(home=args.store) if args.store else Settings()
-    except Exception as err:  # pydantic validation or a missing config file
+    except ValidationError as err:
+        print(f"error: settings: {settings_problem(err)}", file=sys.stderr)
+        return 2
+    except Exception as err:  # a missing or unreadable config file
         print(f"error: settings: {err}", file=sys.stderr)
         return 2
     handlers = {
@@ -134,6 +146,9 @@ def main(argv: list[str] | None = None) -> int:
     except EmptyStoreError as err:
         print(f"error: {err}", file=sys.stderr)
         return 3
+    except BrokenPipeError:  # the reader stopped reading (`palermo ask ... | head`): not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more to flush
+        return 0
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

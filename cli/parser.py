@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant.records import Filters
+
+if TYPE_CHECKING:
+    from ingest.store import StoredDocument
 
 
 def filters_of(args: argparse.Namespace) -> Filters | None:
@@ -18,6 +22,26 @@ def filters_of(args: argparse.Namespace) -> Filters | None:
         year_to=args.year_to,
     )
     return None if filters.is_empty() else filters
+
+
+def filter_problems(filters: Filters | None, documents: Sequence[StoredDocument]) -> list[str]:
+    """What in the filters can match nothing in the index, said so the user can fix it: a
+    filter that matches nothing would otherwise read as "the documents do not answer this"."""
+    if filters is None:
+        return []
+    problems = []
+    if filters.year_from and filters.year_to and filters.year_from > filters.year_to:
+        problems.append(f"--year-from {filters.year_from} is after --year-to {filters.year_to}")
+    for option, asked, known in (
+        ("--doc", filters.doc_ids, {d.doc_id for d in documents}),
+        ("--kind", filters.kinds, {d.kind for d in documents if d.kind}),
+        ("--publisher", filters.publishers, {d.publisher for d in documents if d.publisher}),
+    ):
+        for value in asked:
+            if value not in known:
+                choices = ", ".join(sorted(known)[:12]) or "none"
+                problems.append(f"{option} {value!r} is not in the index (it has: {choices})")
+    return problems
 
 
 def add_filter_options(parser: argparse.ArgumentParser) -> None:

