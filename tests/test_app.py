@@ -142,6 +142,10 @@ def test_filters_reach_retrieval_and_the_sources(app_url, recording):
     assert "Protocol against the Smuggling of Migrants" in panel and "Convention against" not in (
         panel.replace("supplementing the United Nations Convention against", "")
     )
+    asked = len(recording.calls)
+    messages, _ = ask(session, "What is GLO.ACT?", year_from=2021, year_to=2012)
+    assert "The years run backwards: from 2021 to 2012" in text_of(messages[-1])
+    assert len(recording.calls) == asked  # not asked with filters that match nothing
 
 
 def test_refusal_says_so_and_marks_related_passages(app_url):

@@ -123,6 +123,15 @@ def _typed(
         time.sleep(0.015)
 
 
+def _backwards(filters: Filters | None) -> str:
+    if filters and filters.year_from and filters.year_to and filters.year_from > filters.year_to:
+        return (
+            f"The years run backwards: from {filters.year_from} to {filters.year_to}. "
+            "Swap them in the filters to ask about those years."
+        )
+    return ""
+
+
 class Conversation:
     """The answering callback around the one Assistant and feedback store all sessions share."""
 
@@ -153,8 +162,9 @@ class Conversation:
         yield (_asked(turns, message, waiting), "", gr.skip(), gr.skip(), gr.skip(), gr.skip())
         filters = filters_of(doc_ids, publishers, kinds, year_from, year_to)
         history = history_of(turns)
-        if not re.search(r"\w", message):  # "?" asks nothing: say so, not a refusal of it
-            turns.append({**pending, "error": NO_WORDS, "history": history})
+        problem = NO_WORDS if not re.search(r"\w", message) else _backwards(filters)
+        if problem:  # "?" asks nothing, 2021 to 2012 admits nothing: say so, not a refusal
+            turns.append({**pending, "error": problem, "history": history})
             yield (messages_of(turns), "", gr.skip(), turns, *pickers(turns))
             return
         try:
