@@ -123,6 +123,12 @@ _BODY = re.compile(
 _NOT_COUNTED = {"and", "or", "to"}
 
 
+def has_words(text: str | None) -> bool:
+    """A question of blanks or punctuation alone ("  ?") asks nothing: it is told so, not
+    answered with a refusal and whatever passages such a text happens to be near."""
+    return bool(text and re.search(r"\w", text))
+
+
 def years_in(text: str) -> list[str]:
     return _YEAR.findall(text)
 

@@ -88,6 +88,10 @@ class Filters:
     def is_empty(self) -> bool:
         return not (self.doc_ids or self.publishers or self.kinds or self.year_from or self.year_to)
 
+    def runs_backwards(self) -> bool:
+        """A year range that ends before it begins admits nothing: the user swapped them."""
+        return bool(self.year_from and self.year_to and self.year_from > self.year_to)
+
     def admits_document(self, doc_id: str) -> bool:
         return not self.doc_ids or doc_id in self.doc_ids
 

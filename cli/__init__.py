@@ -14,8 +14,8 @@ import sys
 
 from pydantic import ValidationError
 
-from cli.parser import build_parser, filter_problems, filters_of
-from cli.query import open_assistant, render_answer, run_query
+from cli.parser import build_parser, filters_of
+from cli.query import matches_nothing, open_assistant, render_answer, run_query
 from common.settings import Settings, quiet_network_env, settings_problem
 
 __all__ = ["build_parser", "main", "render_answer"]
@@ -76,10 +76,7 @@ def _run_brief(args: argparse.Namespace, settings: Settings) -> int:
         print("error: --out takes a .docx or .md file", file=sys.stderr)
         return 2
     assistant, filters = open_assistant(settings), filters_of(args)
-    problems = filter_problems(filters, assistant.documents())
-    for problem in problems:
-        print(f"error: {problem}", file=sys.stderr)
-    if problems:
+    if matches_nothing(filters, assistant):
         return 2
     note = draft_brief(assistant, args.topic, filters)
     if args.out:

@@ -30,7 +30,7 @@ def filter_problems(filters: Filters | None, documents: Sequence[StoredDocument]
     if filters is None:
         return []
     problems = []
-    if filters.year_from and filters.year_to and filters.year_from > filters.year_to:
+    if filters.runs_backwards():
         problems.append(f"--year-from {filters.year_from} is after --year-to {filters.year_to}")
     for option, asked, known in (
         ("--doc", filters.doc_ids, {d.doc_id for d in documents}),

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from assistant.question_kinds import has_words
 from assistant.records import Answer, Filters, Passage
 from cli.parser import filter_problems, filters_of
 from common.settings import Settings
@@ -75,7 +75,7 @@ def _batch(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
         if not isinstance(record, dict) or not isinstance(record.get("question"), str):
             yield number, 'each line needs a "question" string'
             continue
-        if not _has_words(record["question"]):
+        if not has_words(record["question"]):
             yield number, '"question" holds no words'
             continue
         yield number, record
@@ -91,14 +91,16 @@ def open_assistant(settings: Settings) -> Any:
     return assistant
 
 
-def _has_words(text: str | None) -> bool:
-    """A question of blanks or punctuation alone ("  ?") asks nothing: it is told so, not
-    answered with a refusal and whatever passages such a text happens to be near."""
-    return bool(text and re.search(r"\w", text))
+def matches_nothing(filters: Filters | None, assistant: Any) -> bool:
+    """Whether the filters can match nothing in the index; if so, each problem is printed."""
+    problems = filter_problems(filters, assistant.documents())
+    for problem in problems:
+        print(f"error: {problem}", file=sys.stderr)
+    return bool(problems)
 
 
 def run_query(args: argparse.Namespace, settings: Settings) -> int:
-    if not _has_words(args.text) and not args.batch:
+    if not has_words(args.text) and not args.batch:
         print(
             f"error: give a {'question' if args.command == 'ask' else 'query'} or --batch FILE",
             file=sys.stderr,
@@ -106,10 +108,7 @@ def run_query(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     assistant = open_assistant(settings)
     filters = filters_of(args)
-    problems = filter_problems(filters, assistant.documents())
-    for problem in problems:
-        print(f"error: {problem}", file=sys.stderr)
-    if problems:
+    if matches_nothing(filters, assistant):
         return 2
     generative = _llm_engine(assistant, args, settings) if args.command == "ask" else None
     if args.batch:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
@@ -12,6 +11,7 @@ from typing import Any
 import gradio as gr
 
 from assistant.feedback import FeedbackStore
+from assistant.question_kinds import has_words
 from assistant.records import EmptyStoreError, Filters
 from common.settings import Settings
 from ui.briefing import export_button, note_outputs
@@ -124,7 +124,7 @@ def _typed(
 
 
 def _backwards(filters: Filters | None) -> str:
-    if filters and filters.year_from and filters.year_to and filters.year_from > filters.year_to:
+    if filters and filters.runs_backwards():
         return (
             f"The years run backwards: from {filters.year_from} to {filters.year_to}. "
             "Swap them in the filters to ask about those years."
@@ -162,7 +162,7 @@ class Conversation:
         yield (_asked(turns, message, waiting), "", gr.skip(), gr.skip(), gr.skip(), gr.skip())
         filters = filters_of(doc_ids, publishers, kinds, year_from, year_to)
         history = history_of(turns)
-        problem = NO_WORDS if not re.search(r"\w", message) else _backwards(filters)
+        problem = NO_WORDS if not has_words(message) else _backwards(filters)
         if problem:  # "?" asks nothing, 2021 to 2012 admits nothing: say so, not a refusal
             turns.append({**pending, "error": problem, "history": history})
             yield (messages_of(turns), "", gr.skip(), turns, *pickers(turns))
