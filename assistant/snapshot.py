@@ -83,8 +83,11 @@ class Snapshot:
     def without_names(self, text: str) -> str:
         """The text with the documents' names taken out: in "what does the Smuggling Protocol
         require", "smuggling" names the document, not what is asked about it."""
-        text = _distribute(text)
-        spans = {(start, end) for _, start, end in self._mentions(text, distributed=True)}
+        distributed = _distribute(text)
+        spans = {(start, end) for _, start, end in self._mentions(distributed, distributed=True)}
+        if not spans:  # "migrants and asylum seekers" stays as asked
+            return text
+        text = distributed
         for start, end in sorted(spans, reverse=True):
             text = text[:start] + " " + text[end:]
         return text

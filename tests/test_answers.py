@@ -445,3 +445,13 @@ def test_a_follow_up_stays_with_the_document_the_conversation_is_about(assistant
     )
     unanchored = elsewhere.ask("Which countries does it cover?", history=history)
     assert unanchored.citations[0].doc_id != "toolkit-transnational-response"
+
+
+def test_taking_names_out_leaves_other_coordinated_words_as_asked(assistant):
+    snapshot = assistant._snapshot
+    question = "Are migrants and asylum seekers protected?"
+    assert snapshot.without_names(question) == question  # not "migrants seeker and asylum seeker"
+    both = snapshot.without_names(
+        "What do the smuggling and trafficking protocols say on children?"
+    )
+    assert "smuggling" not in both and "trafficking" not in both and "children" in both
