@@ -147,7 +147,7 @@ def missing(
       never mentions Germany or "Italian" says nothing of German or Italian law;
     - a list of countries needs the quotes to name at least two;
     - a year after every cited document was written (and not in the future) asks about events
-      those documents cannot report.
+      those documents cannot report; an undated one counts as of the latest year it names.
     """
     text = " ".join(quoted)
     if others:
@@ -175,9 +175,9 @@ def missing(
     if countries and len(countries_named(text)) < 2:
         return "They list no countries in answer to this."
     asked = earliest_year_asked(question)
-    written = [_year(p.date) for p in passages]
+    written = [_year(p.date) or _latest_year_named(p) for p in passages]
     dated = [year for year in written if year is not None]
-    # an undated document may be later than the year asked about
+    # an undated passage that names no year may be later than the year asked about
     latest = max(dated) if dated and len(dated) == len(written) else None
     if (
         asked
@@ -185,5 +185,12 @@ def missing(
         and latest < asked <= datetime.date.today().year
         and "after_date" not in off
     ):
-        return f"The documents found were written before {asked}."
+        return f"The passages found date from before {asked}."
     return None
+
+
+def _latest_year_named(passage: Passage) -> int | None:
+    """An undated passage speaks of its time by the years it names: a toolkit's page on a
+    "four-year (2018-2022)" project reports nothing of 2023."""
+    years = [int(y) for y in years_in(passage.labelled)]
+    return max(years) if years else None

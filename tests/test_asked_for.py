@@ -15,8 +15,8 @@ from assistant.records import Passage
 from ingest.terms import content_terms
 
 
-def _passage(date: str) -> Passage:
-    return Passage("c", "d", "T", "P", date, "news", "", None, "text", 0, 4)
+def _passage(date: str, text: str = "text") -> Passage:
+    return Passage("c", "d", "T", "P", date, "news", "", None, text, 0, len(text))
 
 
 def test_only_questions_for_a_list_of_countries_ask_for_one():
@@ -111,13 +111,17 @@ def test_a_name_the_question_pins_down_must_be_in_a_cited_passage():
 
 def test_a_year_after_every_cited_document_was_written_is_refused():
     question = "What did the Commission decide in 2022?"
-    assert "written before 2022" in missing(question, ["x"], [_passage("2021-12-08")])
+    assert "from before 2022" in missing(question, ["x"], [_passage("2021-12-08")])
     assert missing(question, ["x"], [_passage("2021-12-08"), _passage("2022-05-20")]) is None
     assert missing(question, ["x"], [_passage("")]) is None  # an undated document may be later
+    # ... unless the passage speaks of its time: a toolkit's page on a 2018-2021 project
+    project = _passage("", "a four-year (2018-2021) joint initiative")
+    assert "from before 2022" in missing(question, ["x"], [project])
+    assert missing(question, ["x"], [_passage("", "the 2019-2025 work plan")]) is None
     future = datetime.date.today().year + 3
     assert missing(f"What is planned for {future}?", ["x"], [_passage("2021-12-08")]) is None
     after = "Was the programme extended after 2021?"  # asks about 2022 on
-    assert "written before 2022" in missing(after, ["x"], [_passage("2021-12-08")])
+    assert "from before 2022" in missing(after, ["x"], [_passage("2021-12-08")])
     assert missing("What happened in 2021?", ["x"], [_passage("2021-12-08")]) is None
     span = "What does their 2011-2015 strategy focus on?"  # a span that began before the paper
     assert missing(span, ["x"], [_passage("2012-02-09")]) is None
