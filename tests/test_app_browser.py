@@ -117,18 +117,7 @@ def test_chat_sources_follow_up_filter_and_briefing_note_in_a_real_browser(app_u
 
     SHOTS.mkdir(parents=True, exist_ok=True)
     page = browser.new_page()
-    outside: list[str] = []
-    errors: list[str] = []
-    page.on(
-        "request",
-        lambda r: (
-            outside.append(r.url)
-            if urlparse(r.url).hostname not in (None, "127.0.0.1", "localhost")
-            and not r.url.startswith(("data:", "blob:"))
-            else None
-        ),
-    )
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    outside, errors = _watched(page)
     page.goto(app_url)
     page.wait_for_selector("#question textarea")
     page.wait_for_selector("#chat button.example")  # example questions on first open
@@ -181,18 +170,37 @@ def test_chat_sources_follow_up_filter_and_briefing_note_in_a_real_browser(app_u
     assert re.search(r"Notes\n1\. .+\. .+Characters \d+–\d+\.", text)
     assert "Sources" in text
 
-    # a narrow screen: the columns stack and nothing overflows sideways
+    assert _narrow_overflow(page) <= 1  # a narrow screen: the columns stack
+    assert outside == [], f"the page reached outside loopback: {outside}"
+    assert errors == [], errors
+    page.close()
+
+
+def _watched(page) -> tuple[list[str], list[str]]:
+    """The page's requests beyond loopback and its script errors, collected as they happen."""
+    outside: list[str] = []
+    errors: list[str] = []
+    page.on(
+        "request",
+        lambda r: (
+            outside.append(r.url)
+            if urlparse(r.url).hostname not in (None, "127.0.0.1", "localhost")
+            and not r.url.startswith(("data:", "blob:"))
+            else None
+        ),
+    )
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return outside, errors
+
+
+def _narrow_overflow(page) -> int:
+    """How far a 420-pixel-wide page overflows sideways (screenshots kept for review)."""
     page.set_viewport_size({"width": 420, "height": 900})
     page.wait_for_timeout(500)
     page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(SHOTS / "04-narrow-420.png"))
     page.screenshot(path=str(SHOTS / "05-narrow-420-full.png"), full_page=True)
-    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 1
-
-    assert outside == [], f"the page reached outside loopback: {outside}"
-    assert errors == [], errors
-    page.close()
+    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
 
 
 def test_example_question_and_corpus_page(app_url, browser):
