@@ -118,6 +118,21 @@ def peak_child_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
 
 
+def quality_in_child(home: Path, sets: list[str]) -> dict[str, Any]:
+    """`quality_and_latency` in a child process: an embedded Chroma store is for one process at a
+    time, and a client that read it before a child ingested into it reads stale segments
+    ("Error finding id")."""
+    done = subprocess.run(
+        [sys.executable, "-m", "evals.scale", "quality", str(home), *sets],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode:
+        raise RuntimeError(f"the quality run failed:\n{done.stderr[-2000:]}")
+    return json.loads(done.stdout)
+
+
 def quality_and_latency(settings: Settings, sets: list[str]) -> dict[str, Any]:
     """All-facts, cited, refused per set, and ask latency over every case asked."""
     from assistant.service import Assistant
@@ -152,7 +167,7 @@ def run(path: Path, with_corpus: bool, keep: Path | None) -> dict[str, Any]:
     quality_sets = ["core", "test"] if with_corpus else ["core"]
     if with_corpus:
         results["corpus_ingest"] = palermo_ingest(ROOT / "corpus", home)
-        results["before"] = quality_and_latency(settings, quality_sets)
+        results["before"] = quality_in_child(home, quality_sets)
 
     texts, sentences = texts_ingest_embeds(path, settings)
     plain = plain_encode_seconds(texts, settings)
@@ -181,7 +196,7 @@ def run(path: Path, with_corpus: bool, keep: Path | None) -> dict[str, Any]:
     )
     results["peak_ingest_rss_mb"] = peak_child_mb()
     results["unchanged_reingest"] = palermo_ingest(path, home)
-    results["after"] = quality_and_latency(settings, quality_sets)
+    results["after"] = quality_in_child(home, quality_sets)
     if with_corpus:
         results["all_facts_drop_points"] = {
             name: round(
@@ -209,7 +224,14 @@ def main(argv: list[str] | None = None) -> int:
         "--with-corpus", action="store_true", help="ingest the corpus first; measure quality drop"
     )
     bench.add_argument("--keep", type=Path, help="keep the benchmark store in this folder")
+    quality = commands.add_parser("quality", help="quality and ask latency of a store (JSON)")
+    quality.add_argument("home", type=Path, help="the store's home folder")
+    quality.add_argument("sets", nargs="+", help="eval set names, e.g. core test")
     args = parser.parse_args(argv)
+    if args.command == "quality":
+        settings = Settings(home=args.home, corpus_dir=ROOT / "corpus")
+        print(json.dumps(quality_and_latency(settings, args.sets)))
+        return 0
     if args.command == "records":
         print(f"{make_records(args.source, args.out, args.count)} records written to {args.out}")
         return 0
