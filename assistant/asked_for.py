@@ -175,16 +175,11 @@ def missing(
     if countries and len(countries_named(text)) < 2:
         return "They list no countries in answer to this."
     asked = earliest_year_asked(question)
+    if not asked or asked > datetime.date.today().year or "after_date" in off:
+        return None
     written = [_year(p.date) or _latest_year_named(p) for p in passages]
-    dated = [year for year in written if year is not None]
     # an undated passage that names no year may be later than the year asked about
-    latest = max(dated) if dated and len(dated) == len(written) else None
-    if (
-        asked
-        and latest
-        and latest < asked <= datetime.date.today().year
-        and "after_date" not in off
-    ):
+    if written and None not in written and max(written) < asked:
         return f"The passages found date from before {asked}."
     return None
 
