@@ -31,6 +31,8 @@ class Question:
     others: list[str] = field(default_factory=list)  # instruments it names the corpus lacks
     # its names (not acronyms, not a document's name) that a cited passage must mention
     proper_names: list[str] = field(default_factory=list)
+    # each document's vector (`Snapshot.document_vectors`): is a sentence's document on topic?
+    documents: dict[str, np.ndarray] = field(default_factory=dict)
     off: frozenset[str] = frozenset()  # engine components switched off (ablations only)
     tuning: Tuning = field(default_factory=Tuning)  # the engine's weights and thresholds
 

@@ -67,6 +67,32 @@ def score_candidates(candidates: list[Candidate], question: Question) -> None:
             candidate.score *= tuning.kind_test_factor  # cannot answer this kind of question
     if said and "follow_on" not in off:
         _follow_on(candidates, said, bool(ASKS_WHAT_FOLLOWS.search(text)), tuning)
+    if "document_topic" not in off:
+        _weigh_documents(candidates, question)
+
+
+def _weigh_documents(candidates: list[Candidate], question: Question) -> None:
+    """A sentence of a document about something else ranks lower.
+
+    Beside a corpus on smuggling, a speech that mentions asylum once holds sentences as close to
+    "could the anti-smuggling treaty override asylum protections?" as the Protocol's saving
+    clause; the Protocol as a whole is about the question's topic and the speech is not. The
+    document's vector (mean of its passages) is compared with the question's; documents near
+    the best one lose nothing, so this does not choose among documents on the topic.
+    """
+    fit = {
+        doc_id: question.meaning(question.documents[doc_id])
+        for doc_id in {c.passage.doc_id for c in candidates}
+        if doc_id in question.documents
+    }
+    if not fit:
+        return
+    tuning = question.tuning
+    best = max(fit.values())
+    for candidate in candidates:
+        short = best - fit.get(candidate.passage.doc_id, best) - tuning.document_margin
+        if short > 0:
+            candidate.score -= tuning.document_weight * short
 
 
 def _follow_on(candidates: list[Candidate], said: set[str], onwards: bool, tuning: Tuning) -> None:

@@ -40,6 +40,7 @@ class Snapshot:
     groups: list[tuple[re.Pattern[str], list[str]]]  # "both protocols" -> the protocols
     filtered: FilteredSearch  # search inside the few passages a filter or a name admits
     corpus_acronyms: frozenset[str]  # "EU" for "European Union": counted at ingest
+    document_vectors: dict[str, np.ndarray]  # what each document is about as a whole
 
     @classmethod
     def load(cls, store: Store) -> Snapshot:
@@ -64,6 +65,7 @@ class Snapshot:
             _groups(aliases),
             FilteredSearch(store, list(persisted.ids), metadatas),
             persisted.acronyms,
+            persisted.document_vectors,
         )
 
     def warm(self) -> Snapshot:

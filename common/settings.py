@@ -68,6 +68,14 @@ class Tuning(BaseModel):
     passage_prior: float = Field(
         0.06, description="Bonus for a sentence of a higher-ranked passage, / (1 + passage rank)."
     )
+    document_weight: float = Field(
+        0.3,
+        description="A sentence loses this times how far its document is from the question's "
+        "topic (its vector's cosine below the best document's, less document_margin).",
+    )
+    document_margin: float = Field(
+        0.1, description="Documents this close to the best document's cosine lose nothing."
+    )
     kind_nudge: float = Field(
         0.05, description="Bonus for what parties may/shall do when asked if allowed/what must."
     )

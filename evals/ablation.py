@@ -48,6 +48,7 @@ COMPONENTS = {
     "topic_idf": "question words weighed by IDF among the 100 passages nearest the question",
     "nearby": "a sentence's word score counts the question's words met within 20 running words",
     "soft_words": "words of like meaning count in part ('boat' for 'vessel')",
+    "document_topic": "sentences of a document far from the question's topic score lower",
     "passage_prior": "sentences of better-ranked passages score a little higher",
     "may_nudge": "a 'can they' question prefers what parties 'may' do",
     "shall_nudge": "a 'must they' question prefers what parties 'shall' do",

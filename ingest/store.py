@@ -15,7 +15,7 @@ import pickle
 import re
 import tempfile
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -25,10 +25,11 @@ import numpy as np
 
 from common.settings import Settings
 from ingest.acronyms import acronyms_of
+from ingest.document_vectors import document_vectors
 from ingest.terms import bm25_tokens
 
 SENTENCES_SUFFIX = "_sentences"
-INDEX_FORMAT = 4  # raise when DerivedIndex changes shape, so old pickles are rebuilt
+INDEX_FORMAT = 5  # raise when DerivedIndex changes shape, so old pickles are rebuilt
 
 
 @dataclass
@@ -40,6 +41,7 @@ class DerivedIndex:
     ids: list[str]
     passages_with: dict[str, np.ndarray]  # term -> rows (in `ids`) of the passages holding it
     acronyms: frozenset[str] = frozenset()
+    document_vectors: dict[str, np.ndarray] = field(default_factory=dict)  # see document_vectors
     format: int = INDEX_FORMAT
 
 
@@ -332,7 +334,7 @@ class Store:
     def rebuild_derived(self, data: dict[str, Any] | None = None) -> DerivedIndex:
         """Index every passage for BM25 and persist it with the corpus version it reflects.
 
-        Term document frequencies and acronyms are counted here too, once per corpus version, so
+        Term document frequencies, acronyms and each document's vector are made here too, once per corpus version, so
         opening an assistant does not read the whole corpus again.
         """
         import bm25s
@@ -359,6 +361,7 @@ class Store:
             ids,
             {token: np.array(held, dtype=np.int32) for token, held in rows.items()},
             frozenset(acronyms_of([*documents, *labels])),
+            document_vectors(self.passages),
         )
         write_atomic(self.derived_path, pickle.dumps(built))
         return built
