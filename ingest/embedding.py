@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from functools import lru_cache
 from typing import Any
 
@@ -43,11 +45,43 @@ def sentence_text_for_embedding(title: str, section: str, sentence: str) -> str:
     return f"{heading}: {sentence}" if heading else sentence
 
 
-def embed(embedder: Any, texts: list[str]) -> list[list[float]]:
-    """Embeddings of many texts in one encoder call.
+def embed(embedder: Any, texts: list[str], precision: str = "float32") -> list[list[float]]:
+    """Embeddings of many texts in one encoder call, at `precision` (see `ingest_precision`).
 
     llama-index's `get_text_embedding_batch` hands the model 32 texts at a time in the given
     order, so each short sentence is padded to its group's longest; one call lets
     sentence-transformers sort all the texts by length first (1.8x faster on sentences here).
     """
-    return embedder._get_text_embeddings(list(texts)) if texts else []
+    if not texts:
+        return []
+    with _autocast(precision):
+        return embedder._get_text_embeddings(list(texts))
+
+
+def ingest_precision(settings: Settings) -> str:
+    """The precision ingest embeds at: `Settings.embed_precision`, with "auto" resolved.
+
+    Where the CPU has bfloat16 arithmetic (AVX512-BF16, AMX), torch's autocast runs the model's
+    matrix products in it: 2.3-2.8 times as fast on 2 cores here, and the vectors keep a cosine
+    of 0.99999 to float32's (layer norms and pooling stay in float32). Elsewhere bfloat16 is
+    emulated and slower, so "auto" keeps float32. Chosen when the program runs, never compiled in.
+    """
+    if settings.embed_precision != "auto":
+        return settings.embed_precision
+    return "bfloat16" if native_bfloat16() else "float32"
+
+
+def native_bfloat16() -> bool:
+    """Whether this CPU computes bfloat16 in hardware (torch's own CPU feature checks)."""
+    import torch
+
+    checks = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
+    return any(getattr(torch.cpu, name, lambda: False)() for name in checks)
+
+
+@contextmanager
+def _autocast(precision: str) -> Iterator[None]:
+    import torch
+
+    with torch.autocast("cpu", dtype=torch.bfloat16) if precision == "bfloat16" else nullcontext():
+        yield

@@ -20,6 +20,7 @@ from common.settings import Settings
 from ingest.chunking import chunk_document, split_sentences
 from ingest.embedding import (
     embed,
+    ingest_precision,
     load_embedder,
     passage_text_for_embedding,
     sentence_text_for_embedding,
@@ -44,6 +45,7 @@ class IngestReport:
     chunks_total: int = 0
     seconds: float = 0.0
     stage_seconds: dict[str, float] = field(default_factory=dict)  # embed, write, indexes
+    precision: str = "float32"  # what the model ran at (embedding.ingest_precision)
 
     def timed(self, stage: str, began: float) -> None:
         self.stage_seconds[stage] = self.stage_seconds.get(stage, 0.0) + time.perf_counter() - began
@@ -61,7 +63,9 @@ class IngestReport:
         ]
         if self.chunks_written:
             lines.append(
-                "Time: " + ", ".join(f"{k} {v:.1f} s" for k, v in self.stage_seconds.items())
+                "Time: "
+                + ", ".join(f"{k} {v:.1f} s" for k, v in self.stage_seconds.items())
+                + f" (embedded in {self.precision})"
             )
         if not (self.added or self.changed or self.removed or self.failures):
             lines.append("Nothing changed: the store already matches the files.")
@@ -196,12 +200,13 @@ def ingest(
     batch: list[_Prepared] = []
     pending = 0  # passages in the batch
     embedder = None
+    precision = report.precision = ingest_precision(settings)
     records = sum(count_records(path) for path in discover([r for r in roots if r.exists()]))
 
     def flush() -> None:
         nonlocal embedder, pending
         embedder = embedder or load_embedder(settings)
-        report.chunks_written += _write_batch(batch, store, embedder, report)
+        report.chunks_written += _write_batch(batch, store, (embedder, precision), report)
         bar.set_postfix_str(f"{report.chunks_written} chunks written", refresh=False)
         bar.update(len(batch))
         batch.clear()
@@ -299,7 +304,9 @@ def _remove_vanished(
             report.removed.append(doc_id)
 
 
-def _write_batch(batch: list[_Prepared], store: Store, embedder: Any, report: IngestReport) -> int:
+def _write_batch(
+    batch: list[_Prepared], store: Store, encoder: tuple[Any, str], report: IngestReport
+) -> int:
     """Embed a batch's passages and sentences (one call each) and write them; returns chunks.
 
     Sentences are embedded on their own under their heading. Pooling them from the passage's
@@ -312,9 +319,10 @@ def _write_batch(batch: list[_Prepared], store: Store, embedder: Any, report: In
         for item in batch
         for c in item.chunks
     ]
-    passage_vectors = embed(embedder, passage_texts)
+    embedder, precision = encoder  # the model and the precision it runs at (ingest_precision)
+    passage_vectors = embed(embedder, passage_texts, precision)
     sentences = [_sentence_rows(item) for item in batch]
-    sentence_vectors = embed(embedder, [t for _, texts, _ in sentences for t in texts])
+    sentence_vectors = embed(embedder, [t for _, texts, _ in sentences for t in texts], precision)
     report.timed("embedding", began)
     began = time.perf_counter()
     writes = []
@@ -359,6 +367,6 @@ def _update_derived_indexes(
         settings.model_path(),
         version,
         texts(),
-        lambda words: embed(load_embedder(settings), words),
+        lambda words: embed(load_embedder(settings), words, ingest_precision(settings)),
         progress,
     )

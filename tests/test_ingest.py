@@ -293,3 +293,37 @@ def test_a_jsonl_with_bad_records_ingests_the_rest_names_each_and_exits_1(tmp_pa
     documents = Store(Settings(home=home)).documents()
     assert sorted(documents) == ["good-1", "good-2"]
     assert all(d.complete for d in documents.values())
+
+
+def test_embedding_precision_is_chosen_per_cpu_and_keeps_the_vectors(tmp_path, monkeypatch):
+    """bfloat16 where the CPU computes it natively (faster ingest), float32 elsewhere; either way
+    the vectors are the same to within 0.0001 cosine, so a store may be built on one host and
+    read on another. The ingest summary says which precision ran."""
+    import numpy as np
+
+    from ingest import embedding
+    from ingest.embedding import embed, ingest_precision, load_embedder
+
+    settings = Settings(home=tmp_path / "home")
+    for native, expected in ((True, "bfloat16"), (False, "float32")):
+        monkeypatch.setattr(embedding, "native_bfloat16", lambda native=native: native)
+        assert ingest_precision(settings) == expected
+        forced = settings.model_copy(update={"embed_precision": "float32"})
+        assert ingest_precision(forced) == "float32"
+
+    texts = [
+        "Migrants shall not become liable to criminal prosecution under this Protocol.",
+        "Article 8 — Measures against the smuggling of migrants by sea: a State Party may board "
+        "and search the vessel when it has reasonable grounds to suspect it of smuggling.",
+    ]
+    model = load_embedder(settings)
+    full = np.asarray(embed(model, texts, "float32"))
+    half = np.asarray(embed(model, texts, "bfloat16"))
+    assert np.all(np.sum(full * half, axis=1) > 0.9999)
+    assert np.allclose(np.linalg.norm(half, axis=1), 1.0, atol=1e-4)
+
+
+def test_the_ingest_summary_names_the_precision(tmp_path, small_corpus):
+    settings = _settings(tmp_path, small_corpus).model_copy(update={"embed_precision": "float32"})
+    summary = ingest(None, settings, progress=False).summary()
+    assert "(embedded in float32)" in summary
