@@ -66,28 +66,29 @@ def quotable(text: str) -> bool:
 def candidates_for(passages: list[Passage], sentence_data: dict[str, Any]) -> list[Candidate]:
     """Sentences of the passages (from the store's sentence collection), in passage order.
 
-    All are kept, so that a list's short items can follow their lead-in; only `quotable` ones
-    compete to answer on their own.
+    A sentence row holds its vector and its offsets in the document; its text is read from its
+    passage at those offsets (the store keeps no second copy). All are kept, so that a list's
+    short items can follow their lead-in; only `quotable` ones compete to answer on their own.
     """
     rank = {p.chunk_id: i for i, p in enumerate(passages)}
     by_chunk = {p.chunk_id: p for p in passages}
     out = []
-    for text, metadata, embedding in zip(
-        sentence_data["documents"],
-        sentence_data["metadatas"],
-        sentence_data["embeddings"],
-        strict=True,
+    for metadata, embedding in zip(
+        sentence_data["metadatas"], sentence_data["embeddings"], strict=True
     ):
         chunk_id = metadata["chunk_id"]
         if chunk_id not in by_chunk:
             continue
+        passage = by_chunk[chunk_id]
+        start, end = int(metadata["start"]), int(metadata["end"])
+        text = passage.text[start - passage.start : end - passage.start]
         out.append(
             Candidate(
                 text=text,
-                start=int(metadata["start"]),
-                end=int(metadata["end"]),
+                start=start,
+                end=end,
                 passage_rank=rank[chunk_id],
-                passage=by_chunk[chunk_id],
+                passage=passage,
                 embedding=np.asarray(embedding, dtype=np.float32),
                 quotable=quotable(text),
             )

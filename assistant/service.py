@@ -358,8 +358,8 @@ class Assistant:
         """The pool's sentence rows, looked up by id (each passage records how many sentences
         it has); a `where` lookup scans every sentence, which shows at tens of thousands."""
         if not passages:
-            return {"documents": [], "metadatas": [], "embeddings": []}
-        include = ["documents", "metadatas", "embeddings"]
+            return {"metadatas": [], "embeddings": []}
+        include = ["metadatas", "embeddings"]  # the text is read from the passage
         counts = [snapshot.sentence_count(p.chunk_id) for p in passages]
         if None not in counts:
             ids = [
@@ -377,7 +377,6 @@ class Assistant:
             )
             data = self.store.sentences.get(where=where, include=include)
         return {
-            "documents": data["documents"] or [],
             "metadatas": data["metadatas"] or [],
             "embeddings": data["embeddings"] if data["embeddings"] is not None else [],
         }

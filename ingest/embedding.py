@@ -58,6 +58,13 @@ def embed(embedder: Any, texts: list[str], precision: str = "float32") -> list[l
         return embedder._get_text_embeddings(list(texts))
 
 
+def embed_words(settings: Settings, words: list[str]) -> list[list[float]]:
+    """Embeddings of single words (`word_vectors`), 256 to a batch: a word is a few tokens, so
+    the model's default batch of 32 spends most of its time per call (twice as fast here)."""
+    model = load_embedder(settings).model_copy(update={"embed_batch_size": 256})  # same model
+    return embed(model, words, ingest_precision(settings))
+
+
 def ingest_precision(settings: Settings) -> str:
     """The precision ingest embeds at: `Settings.embed_precision`, with "auto" resolved.
 

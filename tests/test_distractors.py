@@ -13,11 +13,15 @@ import pytest
 from common.settings import Settings
 
 SPEECHES = Path(__file__).resolve().parent / "data" / "speeches"
-QUESTION = "Could applying the anti-smuggling treaty ever override protections for people seeking asylum?"
+QUESTION = (
+    "Could applying the anti-smuggling treaty ever override protections for people seeking asylum?"
+)
 
 
 @pytest.fixture(scope="module")
-def beside_speeches(corpus_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+def beside_speeches(
+    corpus_settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> Settings:
     """A copy of the ingested corpus with the two speeches added to it."""
     from ingest.pipeline import ingest
 

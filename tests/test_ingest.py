@@ -92,11 +92,13 @@ def test_ingest_is_idempotent_and_tracks_changes_and_removals(tmp_path, small_co
     retitled = ingest(None, settings, progress=False)
     assert retitled.changed == ["glo-act-launch"] and loads  # new catalog facts: read again
     assert store.documents()["glo-act-launch"].title == "GLO.ACT launched"
-    sentences = store.sentences.get(include=["documents", "metadatas"])
+    sentences = store.sentences.get(include=["metadatas"])
+    passages = store.passages.get(include=["metadatas"])["metadatas"]
     assert len(sentences["ids"]) == sum(
-        m["n_sentences"] for m in store.passages.get(include=["metadatas"])["metadatas"]
+        m["n_sentences"] for m in passages
     )  # the changed and the removed documents' old sentences are gone, by id
-    assert not any("over 85" in t for t in sentences["documents"])
+    current = {m["doc_id"]: m["doc_hash"] for m in passages}
+    assert all(m["doc_hash"] == current[m["doc_id"]] for m in sentences["metadatas"])
 
 
 def test_catalog_metadata_and_derived_titles(tmp_path, small_corpus):
@@ -118,19 +120,19 @@ def test_catalog_metadata_and_derived_titles(tmp_path, small_corpus):
     store = Store(settings)
     embedder = load_embedder(settings)
     for doc_id, heading in (("side-event", "CCPCJ side event: "), ("003-bb74e0ee9a208cb0", "")):
-        rows = store.sentences.get(
-            where={"doc_id": doc_id}, include=["documents", "metadatas", "embeddings"]
-        )
+        rows = store.sentences.get(where={"doc_id": doc_id}, include=["metadatas", "embeddings"])
         passages = store.passages.get(ids=list({m["chunk_id"]: 1 for m in rows["metadatas"]}))
-        sections = dict(
-            zip(passages["ids"], (m["section"] for m in passages["metadatas"]), strict=True)
-        )
+        pairs = zip(passages["documents"], passages["metadatas"], strict=True)
+        by_id = dict(zip(passages["ids"], pairs, strict=True))
         index = next(
             i
             for i, m in enumerate(rows["metadatas"])
-            if sections[m["chunk_id"]][:4] in ("", "para")
+            if by_id[m["chunk_id"]][1]["section"][:4] in ("", "para")
         )
-        expected = embedder.get_text_embedding(heading + rows["documents"][index])
+        row = rows["metadatas"][index]
+        text, passage = by_id[row["chunk_id"]]  # a sentence row's text is its passage's, sliced
+        sentence = text[row["start"] - passage["start"] : row["end"] - passage["start"]]
+        expected = embedder.get_text_embedding(heading + sentence)
         assert float(np.dot(expected, rows["embeddings"][index])) > 0.999
 
 
