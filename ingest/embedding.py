@@ -24,7 +24,7 @@ def _load(model_path: str) -> Any:
 
     torch.set_num_threads(max(1, min(4, torch.get_num_threads())))
     return HuggingFaceEmbedding(
-        model_name=model_path, device="cpu", normalize=True, embed_batch_size=32
+        model_name=model_path, device="cpu", normalize=True, embed_batch_size=PASSAGE_BATCH
     )
 
 
@@ -45,8 +45,16 @@ def sentence_text_for_embedding(title: str, section: str, sentence: str) -> str:
     return f"{heading}: {sentence}" if heading else sentence
 
 
-def embed(embedder: Any, texts: list[str], precision: str = "float32") -> list[list[float]]:
-    """Embeddings of many texts in one encoder call, at `precision` (see `ingest_precision`).
+# texts per model call by kind: fewer, longer calls pay off as texts get shorter (2 cores, bf16:
+# passages fastest at 32, sentences 8 % faster at 64 than 32, single words twice as fast at 256)
+PASSAGE_BATCH, SENTENCE_BATCH, WORD_BATCH = 32, 64, 256
+
+
+def embed(
+    embedder: Any, texts: list[str], precision: str = "float32", batch: int = PASSAGE_BATCH
+) -> list[list[float]]:
+    """Embeddings of many texts in one encoder call, at `precision` (see `ingest_precision`),
+    `batch` texts to a model call.
 
     llama-index's `get_text_embedding_batch` hands the model 32 texts at a time in the given
     order, so each short sentence is padded to its group's longest; one call lets
@@ -54,15 +62,15 @@ def embed(embedder: Any, texts: list[str], precision: str = "float32") -> list[l
     """
     if not texts:
         return []
+    if batch != embedder.embed_batch_size:
+        embedder = embedder.model_copy(update={"embed_batch_size": batch})  # the same model
     with _autocast(precision):
         return embedder._get_text_embeddings(list(texts))
 
 
 def embed_words(settings: Settings, words: list[str]) -> list[list[float]]:
-    """Embeddings of single words (`word_vectors`), 256 to a batch: a word is a few tokens, so
-    the model's default batch of 32 spends most of its time per call (twice as fast here)."""
-    model = load_embedder(settings).model_copy(update={"embed_batch_size": 256})  # same model
-    return embed(model, words, ingest_precision(settings))
+    """Embeddings of single words (`word_vectors`)."""
+    return embed(load_embedder(settings), words, ingest_precision(settings), WORD_BATCH)
 
 
 def ingest_precision(settings: Settings) -> str:

@@ -19,6 +19,7 @@ from typing import Any
 from common.settings import Settings
 from ingest.chunking import chunk_document, split_sentences
 from ingest.embedding import (
+    SENTENCE_BATCH,
     embed,
     embed_words,
     ingest_precision,
@@ -325,7 +326,8 @@ def _write_batch(
     embedder, precision = encoder  # the model and the precision it runs at (ingest_precision)
     passage_vectors = embed(embedder, passage_texts, precision)
     sentences = [_sentence_rows(item) for item in batch]
-    sentence_vectors = embed(embedder, [t for _, texts, _ in sentences for t in texts], precision)
+    sentence_texts = [t for _, texts, _ in sentences for t in texts]
+    sentence_vectors = embed(embedder, sentence_texts, precision, SENTENCE_BATCH)
     report.timed("embedding", began)
     began = time.perf_counter()
     writes = []
