@@ -204,13 +204,13 @@ def ingest(
     batch: list[_Prepared] = []
     pending = 0  # passages in the batch
     embedder = None
-    precision = report.precision = ingest_precision(settings)
     records = sum(count_records(path) for path in discover([r for r in roots if r.exists()]))
 
     def flush() -> None:
         nonlocal embedder, pending
-        embedder = embedder or load_embedder(settings)
-        report.chunks_written += _write_batch(batch, store, (embedder, precision), report)
+        if embedder is None:  # first batch: an unchanged corpus never imports torch
+            embedder, report.precision = load_embedder(settings), ingest_precision(settings)
+        report.chunks_written += _write_batch(batch, store, (embedder, report.precision), report)
         bar.set_postfix_str(f"{report.chunks_written} chunks written", refresh=False)
         bar.update(len(batch))
         batch.clear()
