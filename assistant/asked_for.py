@@ -60,11 +60,11 @@ ASKS_IF_PARTY = re.compile(
     re.I,
 )
 _PARTY_STATUS = re.compile(r"\b(part(y|ies)|ratif\w*|sign\w*|acce(ded|ssion)|member\w*)\b", re.I)
-# "which countries", "which other states", "list the countries"; not "what must States do" nor
-# "what States Parties shall ..."
+# "which countries", "which other states", "which EU countries", "list the Central American
+# states"; not "what must States do" nor "what States Parties shall ..."
 ASKS_FOR_COUNTRIES = re.compile(
     r"\b(which|what|list( of)?( the)?|name( the)?)\s+((other|member|partner)\s+)?"
-    r"(countries|states|nations)\b(?!\s+part)",
+    r"(?-i:[A-Z][\w'’-]*\s+){0,2}((member|partner)\s+)?(countries|states|nations)\b(?!\s+part)",
     re.I,
 )
 
@@ -151,7 +151,8 @@ def missing(
     """
     text = " ".join(quoted)
     if others:
-        return f"The corpus does not hold the {others[0]}; it only mentions it."
+        name = re.sub(r"^the\s+", "", others[0], flags=re.I)
+        return f"The corpus does not hold the {name}; it only mentions it."
     if ASKS_FOR_ADVICE.search(question) and "personal_advice" not in off:
         return (
             "They are treaties and reports, not advice on one person's case: a lawyer or a "

@@ -24,11 +24,15 @@ def test_only_questions_for_a_list_of_countries_ask_for_one():
         "Which countries have ratified it?",
         "which other states joined?",
         "List the countries in the project",
+        "Which EU countries made reservations when they joined?",
+        "Which EU member states joined?",
+        "list the Central American states in the work plan",
     ]:
         assert ASKS_FOR_COUNTRIES.search(asked), asked
     for not_asked in [
         "What must States do?",
         "What States Parties shall adopt measures?",
+        "Which States Parties must act?",
         "Which country hosted it?",
     ]:
         assert not ASKS_FOR_COUNTRIES.search(not_asked), not_asked
@@ -175,6 +179,17 @@ def test_instruments_named_in_lower_case_are_told_apart_too():
             "what does the refugee convention say?", TITLES, frozenset({"lower_instrument"})
         )
         == []
+    )
+
+
+def test_the_refusal_names_an_instrument_the_way_the_question_did():
+    """A name typed in lower case is found with its "the"; the message must not read "the the
+    ILO's forced labour convention"."""
+    question = "How does the ILO's forced labour convention define forced labour?"
+    others = other_instruments(question, TITLES)
+    assert others == ["the ILO's forced labour convention"]
+    assert missing(question, [], [], others=others) == (
+        "The corpus does not hold the ILO's forced labour convention; it only mentions it."
     )
 
 
