@@ -14,21 +14,19 @@ import numpy as np
 PAGE = 5000  # rows per read: bounded memory at any store size
 
 
-def document_vectors(passages: Any) -> dict[str, np.ndarray]:
-    """Doc id -> unit vector of its passages' mean embedding, read from a Chroma collection."""
+def document_vectors(passages: Any, doc_of: dict[str, str]) -> dict[str, np.ndarray]:
+    """Doc id -> unit vector of its passages' mean embedding, read from a Chroma collection;
+    `doc_of` (chunk id -> doc id) comes from the metadata the caller has already read."""
     sums: dict[str, np.ndarray] = {}
-    total = passages.count()
-    for offset in range(0, total, PAGE):
-        page = passages.get(include=["embeddings", "metadatas"], limit=PAGE, offset=offset)
-        embeddings = page["embeddings"]
-        if embeddings is None or len(embeddings) == 0:
-            continue
-        for embedding, metadata in zip(embeddings, page["metadatas"] or [], strict=True):
-            doc_id = str((metadata or {}).get("doc_id", ""))
+    for offset in range(0, passages.count(), PAGE):
+        page = passages.get(include=["embeddings"], limit=PAGE, offset=offset)
+        embeddings = page["embeddings"] if page["embeddings"] is not None else []
+        for chunk_id, embedding in zip(page["ids"], embeddings, strict=True):
+            doc_id = doc_of.get(chunk_id, "")
             vector = np.asarray(embedding, dtype=np.float32)
             sums[doc_id] = sums[doc_id] + vector if doc_id in sums else vector.copy()
     return {
-        doc_id: (total_vector / norm).astype(np.float32)
-        for doc_id, total_vector in sums.items()
-        if (norm := float(np.linalg.norm(total_vector))) > 0
+        doc_id: (total / norm).astype(np.float32)
+        for doc_id, total in sums.items()
+        if (norm := float(np.linalg.norm(total))) > 0
     }

@@ -71,7 +71,7 @@ def embed(
         return []
     if batch != embedder.embed_batch_size:
         embedder = embedder.model_copy(update={"embed_batch_size": batch})  # the same model
-    with _autocast(precision):
+    with at_precision(precision):
         return embedder._get_text_embeddings(list(texts))
 
 
@@ -102,7 +102,8 @@ def native_bfloat16() -> bool:
 
 
 @contextmanager
-def _autocast(precision: str) -> Iterator[None]:
+def at_precision(precision: str) -> Iterator[None]:
+    """Run the model inside at `precision`: bfloat16 matrix products by torch's autocast."""
     import torch
 
     with torch.autocast("cpu", dtype=torch.bfloat16) if precision == "bfloat16" else nullcontext():

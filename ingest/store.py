@@ -334,8 +334,8 @@ class Store:
     def rebuild_derived(self, data: dict[str, Any] | None = None) -> DerivedIndex:
         """Index every passage for BM25 and persist it with the corpus version it reflects.
 
-        Term document frequencies, acronyms and each document's vector are made here too, once per corpus version, so
-        opening an assistant does not read the whole corpus again.
+        Term document frequencies, acronyms and each document's vector are made here too, once
+        per corpus version, so opening an assistant does not read the whole corpus again.
         """
         import bm25s
 
@@ -348,6 +348,7 @@ class Store:
         ]
         # the titles and headings too: headings are not in chunk text, names often are
         labels = {f"{m.get('title', '')}\n{m.get('section', '')}" for m in data["metadatas"] or []}
+        doc_ids = [str(m.get("doc_id", "")) for m in data["metadatas"] or []]
         retriever = bm25s.BM25()
         rows: defaultdict[str, list[int]] = defaultdict(list)
         if texts:
@@ -361,7 +362,7 @@ class Store:
             ids,
             {token: np.array(held, dtype=np.int32) for token, held in rows.items()},
             frozenset(acronyms_of([*documents, *labels])),
-            document_vectors(self.passages),
+            document_vectors(self.passages, dict(zip(ids, doc_ids, strict=True))),
         )
         write_atomic(self.derived_path, pickle.dumps(built))
         return built
