@@ -49,10 +49,26 @@ ASKS_FOR_ADVICE = re.compile(
     r"\bshould (i|he|she|we|they) (get|hire|see|call|find) a lawyer\b|"
     r"\b(can|could|should|will|would|do|did) i (sue|claim|appeal|apply|be|stay|need|have to|"
     r"lose|face|go to)\b|"
-    r"\b(am i|is he|is she) (going to|likely to|allowed to|entitled to|at risk)\b|"
+    r"\b(am i|is he|is she) (going to|likely to|allowed to|entitled to|at risk|"
+    r"committing|breaking|guilty|liable|in trouble)\b|"
+    r"\b(can|could|will|would|might) (i|we) be (charged|prosecuted|arrested|fined|jailed|"
+    r"deported|punished|sued)\b|"
+    r"\bmy (flat|apartment|house|home|room|car|van|truck|lorry|boat|business|company|shop|"
+    r"farm|charity|tenants?|lodgers?|workers?|employees?|nanny|cleaner|girlfriend|boyfriend|"
+    r"fianc[eé]e?|kids?|children|parents?|cousins?)\b|"
     r"\bhappen(s)? to (me|him|her)\b",
     re.I,
 )
+# what holds now, which documents written years ago cannot say: "the latest on GLO.ACT", "is it
+# still running", "in the last couple of years" (not "currently": a document's own present)
+ASKS_ABOUT_NOW = re.compile(
+    r"\b(latest|most recent(ly)?|still (going|running|active|operating|ongoing|in (force|place|"
+    r"operation))|these days|nowadays|as of (today|now)|right now|in the (last|past) "
+    r"((couple of|few|two|three|\d+) )?years)\b",
+    re.I,
+)
+NOW_AGE = 2  # years after which a document cannot say what holds now
+
 # whether one state has joined a treaty: "Is Australia a party to ...?", "Has Mali ratified ...?"
 ASKS_IF_PARTY = re.compile(
     r"^\W*(is|are|has|have|did)\b.*\b(a party|parties|ratif\w*|signed|acceded|joined|"
@@ -147,7 +163,9 @@ def missing(
       never mentions Germany or "Italian" says nothing of German or Italian law;
     - a list of countries needs the quotes to name at least two;
     - a year after every cited document was written (and not in the future) asks about events
-      those documents cannot report; an undated one counts as of the latest year it names.
+      those documents cannot report; an undated one counts as of the latest year it names;
+    - what holds now ("the latest", "still running") is not said by documents `NOW_AGE` or more
+      years old.
     """
     text = " ".join(quoted)
     if others:
@@ -175,10 +193,19 @@ def missing(
     countries = ASKS_FOR_COUNTRIES.search(question) and "country_list" not in off
     if countries and len(countries_named(text)) < 2:
         return "They list no countries in answer to this."
-    asked = earliest_year_asked(question)
-    if not asked or asked > datetime.date.today().year or "after_date" in off:
+    if "after_date" in off:
         return None
     written = [_year(p.date) or _latest_year_named(p) for p in passages]
+    this_year = datetime.date.today().year
+    dated = bool(written) and None not in written
+    if dated and ASKS_ABOUT_NOW.search(question) and max(written) <= this_year - NOW_AGE:
+        return (
+            f"The passages found date from {max(written)} or before; "
+            "they cannot say what holds now."
+        )
+    asked = earliest_year_asked(question)
+    if not asked or asked > this_year:
+        return None
     # an undated passage that names no year may be later than the year asked about
     if written and None not in written and max(written) < asked:
         return f"The passages found date from before {asked}."

@@ -25,7 +25,9 @@ ASKS_FOR_FIGURE = re.compile(
     re.I,
 )
 ASKS_FOR_MONEY = re.compile(
-    r"\b(budget|fees?|price|cost|funding|how much money|paid|pay|euros?|dollars?)\b", re.I
+    r"\b(budget|fees?|price|cost|funding|how much money|paid|pay|euros?|dollars?|"
+    r"earn\w*|profits?|revenues?|income|turnover|spen[dt]\w*|worth)\b",
+    re.I,
 )
 # "how much", "what is GLO.ACT's budget", "what average fee": an amount is what is asked for,
 # unlike "people moved across borders for a fee"

@@ -131,6 +131,25 @@ def test_a_year_after_every_cited_document_was_written_is_refused():
     assert missing(span, ["x"], [_passage("2012-02-09")]) is None
 
 
+def test_what_holds_now_is_not_said_by_documents_years_old():
+    """ "The latest on GLO.ACT", "is it still running" ask about now; a 2021 note cannot say."""
+    years_ago = datetime.date.today().year - 3
+    old_note = [_passage(f"{years_ago}-12-08")]
+    for now in [
+        "What's the latest on GLO.ACT - is it still going?",
+        "Is the work plan still in force?",
+        "What has it achieved in the last couple of years?",
+        "What is the most recent report on smuggling routes?",
+    ]:
+        assert "cannot say what holds now" in missing(now, ["x"], old_note), now
+    # a document's own present tense is not asking about now
+    assert missing("How many organisations does it currently fund?", ["x"], old_note) is None
+    this_year = [_passage(f"{datetime.date.today().year}-01-10")]
+    assert missing("What's the latest on GLO.ACT?", ["x"], this_year) is None
+    assert missing("What's the latest on GLO.ACT?", ["x"], [_passage("")]) is None  # undated
+    assert missing("What's the latest?", ["x"], old_note, frozenset({"after_date"})) is None
+
+
 TITLES = content_terms(
     "United Nations Convention against Transnational Organized Crime; Protocol against the "
     "Smuggling of Migrants by Land, Sea and Air; Smuggling Protocol; Palermo Convention; "
@@ -227,12 +246,16 @@ def test_advice_on_one_persons_case_is_not_what_treaties_answer():
         "What documents do I need for a work visa?",
         "What will happen to me if I report my boss?",
         "My client crossed by boat; could I argue she was a victim?",
+        "If I rent my flat to people without papers, am I committing a crime?",
+        "We hand out water to migrants at the border. Could we be charged with smuggling?",
     ]:
         assert "lawyer" in missing(own_case, ["x"], [_passage("2000-11-15")]), own_case
     for official in [
         "If we pick up people who paid a smuggler, can we prosecute them?",
         "I'm drafting a brief: what does the protocol say about boats?",
         "Can I get three key points on the trafficking protocol for a note?",
+        "Are we allowed to board a ship flying another State's flag?",
+        "Our coastguard stopped a boat. Are we at risk of breaching the flag State's rights?",
     ]:
         assert missing(official, ["x"], [_passage("2000-11-15")]) is None, official
 

@@ -119,6 +119,23 @@ def test_a_population_is_not_answered_by_hectares_or_a_growth_rate(assistant):
     assert answers("The Niger's 24 million inhabitants face food insecurity.")
 
 
+def test_what_smugglers_earn_is_answered_by_an_amount_of_money(assistant):
+    """ "How much do smugglers earn?" asks for money: a count of member States is no answer."""
+    from assistant.question_kinds import figure_answers
+
+    least = assistant.settings.tuning.figure_match
+    question = "What is UNODC's current estimate of how much smugglers earn worldwide each year?"
+    assert not figure_answers(
+        question,
+        "UNODC currently assists over eighty United Nations Member States.",
+        assistant._similarity,
+        least,
+    )
+    assert figure_answers(
+        question, "Smugglers earned up to $7 billion in 2016.", assistant._similarity, least
+    )
+
+
 @pytest.mark.parametrize(
     ("question", "asks"),
     [
