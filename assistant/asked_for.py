@@ -43,9 +43,11 @@ _GENERIC = content_terms(
 # one person's own case: "my cousin ... is he going to jail?", "can I sue my employer?", "will I
 # be deported?", "what documents do I need for a visa?" (not an official's "can we prosecute")
 ASKS_FOR_ADVICE = re.compile(
-    r"\bmy (cousin|brother|sister|friend|husband|wife|partner|son|daughter|mother|father|"
-    r"family|relatives?|uncle|aunt|nephew|niece|neighbou?r|employer|boss|landlord|client|"
-    r"visa|papers|passport|asylum (claim|case)|case)\b|"
+    r"\bmy (cousins?|brother|sister|friend|husband|wife|partner|son|daughter|mother|father|"
+    r"parents?|kids?|children|girlfriend|boyfriend|fianc[eé]e?|family|relatives?|uncle|aunt|"
+    r"nephew|niece|neighbou?r|employer|boss|landlord|client|tenants?|lodgers?|workers?|"
+    r"employees?|nanny|cleaner|visa|papers|passport|asylum (claim|case)|case|flat|apartment|"
+    r"house|home|room|car|van|truck|lorry|boat|business|company|shop|farm|charity)\b|"
     r"\bshould (i|he|she|we|they) (get|hire|see|call|find) a lawyer\b|"
     r"\b(can|could|should|will|would|do|did) i (sue|claim|appeal|apply|be|stay|need|have to|"
     r"lose|face|go to)\b|"
@@ -53,9 +55,6 @@ ASKS_FOR_ADVICE = re.compile(
     r"committing|breaking|guilty|liable|in trouble)\b|"
     r"\b(can|could|will|would|might) (i|we) be (charged|prosecuted|arrested|fined|jailed|"
     r"deported|punished|sued)\b|"
-    r"\bmy (flat|apartment|house|home|room|car|van|truck|lorry|boat|business|company|shop|"
-    r"farm|charity|tenants?|lodgers?|workers?|employees?|nanny|cleaner|girlfriend|boyfriend|"
-    r"fianc[eé]e?|kids?|children|parents?|cousins?)\b|"
     r"\bhappen(s)? to (me|him|her)\b",
     re.I,
 )
@@ -196,18 +195,15 @@ def missing(
     if "after_date" in off:
         return None
     written = [_year(p.date) or _latest_year_named(p) for p in passages]
-    this_year = datetime.date.today().year
-    dated = bool(written) and None not in written
-    if dated and ASKS_ABOUT_NOW.search(question) and max(written) <= this_year - NOW_AGE:
-        return (
-            f"The passages found date from {max(written)} or before; "
-            "they cannot say what holds now."
-        )
-    asked = earliest_year_asked(question)
-    if not asked or asked > this_year:
+    years = [year for year in written if year is not None]
+    # an undated passage that names no year may be later than any year
+    if not years or len(years) < len(written):
         return None
-    # an undated passage that names no year may be later than the year asked about
-    if written and None not in written and max(written) < asked:
+    latest, this_year = max(years), datetime.date.today().year
+    if ASKS_ABOUT_NOW.search(question) and latest <= this_year - NOW_AGE:
+        return f"The passages found date from {latest} or before; they cannot say what holds now."
+    asked = earliest_year_asked(question)
+    if asked and latest < asked <= this_year:
         return f"The passages found date from before {asked}."
     return None
 
