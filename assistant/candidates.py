@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from assistant.records import Passage
+from ingest.store import passage_of
 
 _LIST_ITEM = re.compile(
     r"^(-|•|\*|[a-z]\)|\([a-z]+\)|\([ivx]+\)|[ivx]+\)|\d+(\.\d+)*[.:)]|[a-z]\.)\s"
@@ -73,10 +74,11 @@ def candidates_for(passages: list[Passage], sentence_data: dict[str, Any]) -> li
     rank = {p.chunk_id: i for i, p in enumerate(passages)}
     by_chunk = {p.chunk_id: p for p in passages}
     out = []
-    for metadata, embedding in zip(
-        sentence_data["metadatas"], sentence_data["embeddings"], strict=True
-    ):
-        chunk_id = metadata["chunk_id"]
+    rows = zip(
+        sentence_data["ids"], sentence_data["metadatas"], sentence_data["embeddings"], strict=True
+    )
+    for row_id, metadata, embedding in rows:
+        chunk_id = passage_of(row_id, metadata)
         if chunk_id not in by_chunk:
             continue
         passage = by_chunk[chunk_id]

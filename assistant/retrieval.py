@@ -6,7 +6,6 @@ the fusion's constant and weights from `Settings.tuning`.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -17,7 +16,7 @@ from assistant.question_kinds import ASKS_FOR_DEFINITION
 from assistant.records import Filters, Passage
 from assistant.snapshot import Snapshot
 from common.settings import Tuning
-from ingest.store import Store
+from ingest.store import Store, passage_of
 from ingest.terms import bm25_tokens
 
 
@@ -69,9 +68,6 @@ def nearest_rows(store: Store, snapshot: Snapshot, embedding: list[float], n: in
     return [position[chunk_id] for chunk_id, _ in nearest if chunk_id in position]
 
 
-_SENTENCE_ID = re.compile(r"^(.*):s\d{3,}$")  # ingest.store.sentence_id: "<chunk id>:s007"
-
-
 def sentence_search(
     store: Store, embedding: list[float], k: int, filters: Filters | None
 ) -> list[tuple[str, float]]:
@@ -86,19 +82,18 @@ def sentence_search(
     result = store.sentences.query(
         query_embeddings=[embedding], n_results=k, where=where, include=["distances"]
     )
-    ids, distances = result["ids"][0], result["distances"][0]
-    owners = [_SENTENCE_ID.match(i) for i in ids]
-    if not all(owners):
+    chunk_ids = [passage_of(i) for i in result["ids"][0]]
+    distances = result["distances"][0]
+    if not all(chunk_ids):
         result = store.sentences.query(
             query_embeddings=[embedding],
             n_results=k,
             where=where,
             include=["metadatas", "distances"],
         )
-        chunk_ids = [str(m["chunk_id"]) for m in result["metadatas"][0]]
+        rows = zip(result["ids"][0], result["metadatas"][0], strict=True)
+        chunk_ids = [passage_of(i, m) for i, m in rows]
         distances = result["distances"][0]
-    else:
-        chunk_ids = [m.group(1) for m in owners if m]
     best: dict[str, float] = {}
     for chunk_id, distance in zip(chunk_ids, distances, strict=True):
         best.setdefault(chunk_id, 1.0 - float(distance))

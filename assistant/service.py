@@ -358,7 +358,7 @@ class Assistant:
         """The pool's sentence rows, looked up by id (each passage records how many sentences
         it has); a `where` lookup scans every sentence, which shows at tens of thousands."""
         if not passages:
-            return {"metadatas": [], "embeddings": []}
+            return {"ids": [], "metadatas": [], "embeddings": []}
         include = ["metadatas", "embeddings"]  # the text is read from the passage
         counts = [snapshot.sentence_count(p.chunk_id) for p in passages]
         if None not in counts:
@@ -377,6 +377,7 @@ class Assistant:
             )
             data = self.store.sentences.get(where=where, include=include)
         return {
+            "ids": data["ids"],
             "metadatas": data["metadatas"] or [],
             "embeddings": data["embeddings"] if data["embeddings"] is not None else [],
         }

@@ -197,7 +197,7 @@ class Settings(BaseSettings):
         25.0, gt=0, description="Files (or JSONL records) larger than this are refused at ingest."
     )
     ingest_batch: int = Field(
-        256,
+        1024,
         ge=1,
         description="Passages embedded and written together at ingest: fewer calls, bounded memory.",
     )

@@ -29,7 +29,7 @@ from typing import Any
 
 from common.settings import Settings, quiet_network_env
 from evals.bench import percentile
-from ingest.embedding import at_precision, ingest_precision
+from ingest.embedding import ingest_precision
 
 ROOT = Path(__file__).resolve().parent.parent
 SETS = ROOT / "evals" / "sets"
@@ -80,14 +80,16 @@ def texts_ingest_embeds(path: Path, settings: Settings) -> tuple[list[str], list
 
 def plain_encode_seconds(texts: list[str], settings: Settings, precision: str = "float32") -> float:
     """Seconds sentence-transformers takes to encode the texts, with its defaults (float32), or
-    at another precision the way ingest runs it (`ingest.embedding.embed`)."""
+    in bfloat16 the way ingest runs it (`ingest.embedding.embed`)."""
+    import torch
     from sentence_transformers import SentenceTransformer
 
     model = SentenceTransformer(settings.model_path(), device="cpu")
+    if precision == "bfloat16":
+        model = model.to(torch.bfloat16)
     model.encode(texts[:64])  # warm up
     began = time.perf_counter()
-    with at_precision(precision):
-        model.encode(texts, batch_size=32, normalize_embeddings=True)
+    model.encode(texts, batch_size=32, normalize_embeddings=True)
     return time.perf_counter() - began
 
 

@@ -140,7 +140,9 @@ def _sentence_rows(item: _Prepared) -> tuple[dict[str, list[Any]], list[str], li
     each chunk's sentence count (kept on the passage, so its sentences can be deleted by id).
 
     A row holds no text: its offsets find it in its passage. Chroma indexes every stored text
-    for full-text search, which was 45 % of the cost of writing a sentence row."""
+    for full-text search, which was 45 % of the cost of writing a sentence row. Its passage is
+    in its id (`store.passage_of`); only what searches filter on is metadata: each key costs
+    about 0.015 ms a row to write (2026-12-04)."""
     rows: dict[str, list[Any]] = {"ids": [], "metadatas": []}
     texts: list[str] = []
     counts: list[int] = []
@@ -157,8 +159,6 @@ def _sentence_rows(item: _Prepared) -> tuple[dict[str, list[Any]], list[str], li
                     "publisher": item.info.publisher,
                     "kind": item.info.kind,
                     "year": item.info.year,
-                    "chunk_id": chunk.chunk_id,
-                    "doc_hash": item.doc_hash,
                     "start": sentence.start,
                     "end": sentence.end,
                 }

@@ -82,6 +82,16 @@ def sentence_id(chunk_id: str, index: int) -> str:
     return f"{chunk_id}:s{index:03d}"
 
 
+_SENTENCE_ID = re.compile(r"^(.*):s\d{3,}$")
+
+
+def passage_of(row_id: str, metadata: dict[str, Any] | None = None) -> str:
+    """The passage a sentence row belongs to: from its id, or from the `chunk_id` metadata that
+    rows written before 2026-12-04 carry (some older ids do not name their passage)."""
+    found = _SENTENCE_ID.match(row_id)
+    return found.group(1) if found else str((metadata or {}).get("chunk_id", ""))
+
+
 def make_client(settings: Settings) -> Any:
     """An embedded Chroma client under `home`, or an HTTP client for a configured server."""
     import chromadb

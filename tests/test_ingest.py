@@ -9,7 +9,7 @@ from common.settings import Settings
 from ingest import sources
 from ingest.loaders import load_file as real_load_file
 from ingest.pipeline import ingest
-from ingest.store import Store
+from ingest.store import Store, passage_of
 from ingest.word_vectors import WordVectors
 from tests.fixtures import make_blank_pdf, make_docx, make_encrypted_pdf, make_pdf
 
@@ -92,13 +92,12 @@ def test_ingest_is_idempotent_and_tracks_changes_and_removals(tmp_path, small_co
     retitled = ingest(None, settings, progress=False)
     assert retitled.changed == ["glo-act-launch"] and loads  # new catalog facts: read again
     assert store.documents()["glo-act-launch"].title == "GLO.ACT launched"
-    sentences = store.sentences.get(include=["metadatas"])
-    passages = store.passages.get(include=["metadatas"])["metadatas"]
+    sentences = store.sentences.get(include=[])
+    passages = store.passages.get(include=["metadatas"])
     assert len(sentences["ids"]) == sum(
-        m["n_sentences"] for m in passages
+        m["n_sentences"] for m in passages["metadatas"]
     )  # the changed and the removed documents' old sentences are gone, by id
-    current = {m["doc_id"]: m["doc_hash"] for m in passages}
-    assert all(m["doc_hash"] == current[m["doc_id"]] for m in sentences["metadatas"])
+    assert {passage_of(i) for i in sentences["ids"]} == set(passages["ids"])
 
 
 def test_catalog_metadata_and_derived_titles(tmp_path, small_corpus):
@@ -121,16 +120,15 @@ def test_catalog_metadata_and_derived_titles(tmp_path, small_corpus):
     embedder = load_embedder(settings)
     for doc_id, heading in (("side-event", "CCPCJ side event: "), ("003-bb74e0ee9a208cb0", "")):
         rows = store.sentences.get(where={"doc_id": doc_id}, include=["metadatas", "embeddings"])
-        passages = store.passages.get(ids=list({m["chunk_id"]: 1 for m in rows["metadatas"]}))
+        owners = [passage_of(i) for i in rows["ids"]]
+        passages = store.passages.get(ids=list(dict.fromkeys(owners)))
         pairs = zip(passages["documents"], passages["metadatas"], strict=True)
         by_id = dict(zip(passages["ids"], pairs, strict=True))
         index = next(
-            i
-            for i, m in enumerate(rows["metadatas"])
-            if by_id[m["chunk_id"]][1]["section"][:4] in ("", "para")
+            i for i, owner in enumerate(owners) if by_id[owner][1]["section"][:4] in ("", "para")
         )
         row = rows["metadatas"][index]
-        text, passage = by_id[row["chunk_id"]]  # a sentence row's text is its passage's, sliced
+        text, passage = by_id[owners[index]]  # a sentence row's text is its passage's, sliced
         sentence = text[row["start"] - passage["start"] : row["end"] - passage["start"]]
         expected = embedder.get_text_embedding(heading + sentence)
         assert float(np.dot(expected, rows["embeddings"][index])) > 0.999
@@ -302,6 +300,7 @@ def test_embedding_precision_is_chosen_per_cpu_and_keeps_the_vectors(tmp_path, m
     the vectors are the same to within 0.0001 cosine, so a store may be built on one host and
     read on another. The ingest summary says which precision ran."""
     import numpy as np
+    import torch
 
     from ingest import embedding
     from ingest.embedding import embed, ingest_precision, load_embedder
@@ -323,6 +322,17 @@ def test_embedding_precision_is_chosen_per_cpu_and_keeps_the_vectors(tmp_path, m
     half = np.asarray(embed(model, texts, "bfloat16"))
     assert np.all(np.sum(full * half, axis=1) > 0.9999)
     assert np.allclose(np.linalg.norm(half, axis=1), 1.0, atol=1e-4)
+    # ingest's bfloat16 copy leaves the model that embeds questions in float32
+    assert next(model._model.parameters()).dtype == torch.float32
+    assert np.allclose(embed(model, texts, "float32"), full)
+
+
+def test_a_sentence_row_names_its_passage_by_id_or_by_older_metadata():
+    from ingest.store import sentence_id
+
+    assert passage_of(sentence_id("glo-act:0007-ab12", 3)) == "glo-act:0007-ab12"
+    assert passage_of("legacy-row-17", {"chunk_id": "glo-act:0007-ab12"}) == "glo-act:0007-ab12"
+    assert passage_of("legacy-row-17") == ""
 
 
 def test_the_ingest_summary_names_the_precision(tmp_path, small_corpus):
