@@ -17,6 +17,7 @@ def test_lay_words_and_phrases_bring_the_documents_terms():
     assert "criminal liability" in glossary.expand("Can THEY be charged for it?")
     assert "mitigating punishment" in glossary.expand("could he get a lighter sentence?")
     assert "without nationality" in glossary.expand("and if the boat has no flag at all?")
+    assert "interpreted together" in glossary.expand("Do the protocols stand on their own?")
     # broad words alone bring nothing: "which country" is not a question of jurisdiction
     assert glossary.expand("which countries?") == []
     assert glossary.expand("What is the population of Mexico?") == []
