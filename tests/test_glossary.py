@@ -18,6 +18,9 @@ def test_lay_words_and_phrases_bring_the_documents_terms():
     assert "mitigating punishment" in glossary.expand("could he get a lighter sentence?")
     assert "without nationality" in glossary.expand("and if the boat has no flag at all?")
     assert "interpreted together" in glossary.expand("Do the protocols stand on their own?")
+    # entries written from the instruments' article titles
+    assert "statute of limitations" in glossary.expand("Is there a time limit to prosecute?")
+    assert "scope of application" in glossary.expand("does it apply to purely domestic cases?")
     # broad words alone bring nothing: "which country" is not a question of jurisdiction
     assert glossary.expand("which countries?") == []
     assert glossary.expand("What is the population of Mexico?") == []
