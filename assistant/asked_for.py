@@ -28,6 +28,30 @@ INSTRUMENT_NAME = re.compile(
     rf"(?:\s+(?:on|for|against|relating to|of)\s+(?:the\s+)?{_CAPITAL}"
     rf"(?:(?:,?\s+(?:and|of|of the|in|on|the)\s+|,\s*|\s+){_CAPITAL})*)?"
 )
+# what follows an instrument's kind in its formal name: "(Protocol) to Prevent, Suppress and
+# Punish Trafficking in Persons", "(Protocol) against the Smuggling of Migrants by Land, Sea and Air"
+_NAME_TAIL = re.compile(
+    r"\b(Convention|Protocol|Compact|Covenant|Charter|Declaration|Directive)s?"
+    rf"\s+(?:on|for|against|relating to|of|to)\s+(?:the\s+)?{_CAPITAL}"
+    r"(?:(?:,?\s+(?:and against the|and against|especially|and|of the|of|in|on|the|by)\s+|,\s*|\s+)"
+    rf"{_CAPITAL})*"
+)
+
+
+def without_held_names(text: str, title_terms: set[str]) -> str:
+    """The text without the words that follow an instrument's kind in the name of one the
+    corpus holds (its words all `title_terms`): a sentence that names "the Protocol to Prevent,
+    Suppress and Punish Trafficking in Persons" says nothing of punishing, and would otherwise
+    meet "can migrants be punished?" best. Another instrument's name says what the sentence is
+    about ("the Vienna Convention on Consular Relations"), so it stays."""
+
+    def held(match: re.Match[str]) -> str:
+        tail = match.group(0)[len(match.group(1)) :]
+        return match.group(1) if content_terms(tail) <= title_terms else match.group(0)
+
+    return _NAME_TAIL.sub(held, text)
+
+
 # the same in a user's lower case: "the refugee convention", "the ILO forced labour convention"
 # ("the" only: "an extradition treaty" is any such treaty, which the Convention does discuss)
 _LOWER_INSTRUMENT = re.compile(

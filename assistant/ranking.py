@@ -8,6 +8,7 @@ sentences. The weights are `question.tuning` (`Settings.tuning`).
 
 from __future__ import annotations
 
+from assistant.asked_for import without_held_names
 from assistant.candidates import Candidate
 from assistant.question import Question
 from assistant.question_kinds import (
@@ -42,6 +43,8 @@ def score_candidates(candidates: list[Candidate], question: Question) -> None:
     for candidate in candidates:
         # a lead-in answers with its items: "may be requested for the following purposes:"
         unit = " ".join(c.text for c in candidate.block())
+        if "name_words" not in off:
+            unit = without_held_names(unit, question.title_terms)
         span = tuning.nearby_words if "nearby" not in off else 0
         candidate.covers, nearby = question.words.meet(unit, span)
         candidate.meaning = question.meaning(candidate.embedding)

@@ -318,6 +318,7 @@ class Assistant:
             others=other_instruments(question, snapshot.title_terms, off)
             if "other_instrument" not in off
             else [],
+            title_terms=snapshot.instrument_title_terms,
             documents=snapshot.document_vectors,
             off=off,
             tuning=self.settings.tuning,

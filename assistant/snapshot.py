@@ -71,7 +71,7 @@ class Snapshot:
     def warm(self) -> Snapshot:
         """Build the lazily built indexes now, so that no question pays for them (at 20,000
         passages the vocabulary takes a third of a second)."""
-        for name in ("_vocabulary", "title_terms", "position"):
+        for name in ("_vocabulary", "title_terms", "instrument_title_terms", "position"):
             getattr(self, name)
         return self
 
@@ -129,6 +129,13 @@ class Snapshot:
         for aliases in _aliases(self.metadatas).values():
             names |= aliases
         return content_terms(" ".join(sorted(names)))
+
+    @cached_property
+    def instrument_title_terms(self) -> set[str]:
+        """Every word of the titles of the instruments the corpus holds ("Protocol to Prevent,
+        Suppress and Punish Trafficking in Persons, Especially Women and Children")."""
+        titles = {str(m.get("title", "")) for m in self.metadatas if m.get("kind") == "instrument"}
+        return content_terms(" ".join(sorted(titles))) | self.title_terms
 
     @cached_property
     def _vocabulary(self) -> set[str]:

@@ -48,6 +48,8 @@ COMPONENTS = {
     "topic_idf": "question words weighed by IDF among the 100 passages nearest the question",
     "nearby": "a sentence's word score counts the question's words met within 20 running words",
     "soft_words": "words of like meaning count in part ('boat' for 'vessel')",
+    "name_words": "the words of a held instrument's name ('to Prevent, Suppress and Punish ...')"
+    " are not question words met",
     "document_topic": "sentences of a document far from the question's topic score lower",
     "passage_prior": "sentences of better-ranked passages score a little higher",
     "may_nudge": "a 'can they' question prefers what parties 'may' do",

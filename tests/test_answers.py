@@ -27,6 +27,16 @@ def test_answers_with_the_article_quoted_and_cited(assistant):
     assert "shall not become liable to criminal prosecution" in first.quote
 
 
+def test_a_word_of_a_treatys_name_does_not_answer_the_question(assistant):
+    """The question that opened issue 13: "Punish" stands in the Trafficking Protocol's name,
+    which a UNODC paper's first sentence repeats; that sentence says nothing of punishing
+    migrants, and Article 5 of the Smuggling Protocol answers."""
+    answer = assistant.ask("Can migrants be punished for having been smuggled?")
+    assert not answer.refused
+    assert "Migrants shall not become liable to criminal prosecution" in answer.answer
+    assert "As guardian" not in answer.answer
+
+
 def test_every_quote_is_the_cleaned_document_text_at_its_offsets(assistant):
     texts = {
         "smuggling-protocol": CORPUS / "instruments/smuggling-protocol.txt",

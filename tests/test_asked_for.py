@@ -10,6 +10,7 @@ from assistant.asked_for import (
     missing,
     other_instruments,
     proper_names,
+    without_held_names,
 )
 from assistant.records import Passage
 from ingest.terms import content_terms
@@ -293,3 +294,20 @@ def test_a_year_the_question_names_must_be_in_a_cited_passage():
     assert not refuses(asked(), chosen("2020-09-25", sentence), 0.3, lambda a, b: 0.0)
     off = frozenset({"year_refusal"})
     assert not refuses(asked(off), chosen("2015-09-30", sentence), 0.3, lambda a, b: 0.0)
+
+
+def test_a_held_instruments_name_is_not_what_a_sentence_says_but_another_ones_is():
+    held = content_terms(
+        "Protocol to Prevent, Suppress and Punish Trafficking in Persons, Especially Women and "
+        "Children; Protocol against the Smuggling of Migrants by Land, Sea and Air"
+    )
+    sentence = (
+        "As guardian of its additional Protocols to Prevent, Suppress and Punish Trafficking in "
+        "Persons, especially Women and Children and against the Smuggling of Migrants by Land, "
+        "Sea and Air, the mandate of UNODC is to assist"
+    )
+    kept = without_held_names(sentence, held)
+    assert "Punish" not in kept and "Children" not in kept and "Sea" not in kept
+    assert kept.startswith("As guardian of its additional Protocol") and kept.endswith("assist")
+    consular = "its obligations under the Vienna Convention on Consular Relations, including"
+    assert without_held_names(consular, held) == consular
