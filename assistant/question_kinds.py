@@ -65,7 +65,12 @@ ASKS_FOR_DEFINITION = re.compile(
     r"|\bmeans?\b(?=\s*(\?|$|,|(in|under|by|here|legally|exactly)\b))",  # not "mean that ..."
     re.I,
 )
-_DEFINES = re.compile(r"\b(shall mean|means|is defined|defined as|refers? to|definition)\b", re.I)
+# "means" as a verb ("X means Y"), not the noun ("the means of concealment", "by any means")
+_DEFINES = re.compile(
+    r"\b(shall mean|(?<!the )(?<!by )(?<!any )means(?! of\b|\s*[.,;:)])|is defined|defined as|"
+    r"refers? to|definition)\b",
+    re.I,
+)
 _HOW_MANY = re.compile(r"\bhow many ([A-Za-z-]+(?: [A-Za-z-]+)?)", re.I)
 # "what's the population of Niger", "the total number of migrants": the measure, or what it counts
 _MEASURE_OF = re.compile(

@@ -156,3 +156,7 @@ def test_a_definition_question_wants_a_sentence_that_defines(question, asks):
         (defines,) = tests
         assert defines('"Smuggling of migrants" shall mean the procurement of illegal entry.')
         assert not defines("Smugglers have taken advantage of border closures to profiteer.")
+        assert defines('"Trafficking" means the recruitment of persons.')
+        # the noun is no definition: Article 14's list of what to train on is not what smuggling is
+        assert not defines("the means of concealment used in smuggling of migrants.")
+        assert not defines("remain in the State by any other illegal means.")

@@ -38,6 +38,12 @@ def test_question_words_and_pronouns_weigh_nothing(embedder):
     """Rare in treaty text, "what", "did" and "you" would otherwise outweigh the subject."""
     words = _question(embedder, "what did you say about my boat, how and when?")
     assert list(words.share) == ["say", "boat"]
+    # "UN" qualifies a name; the treaties say "United Nations", news texts "UN Member States"
+    assert list(_question(embedder, "What counts as smuggling under the UN protocol?").share) == [
+        "counts",
+        "smuggling",
+        "protocol",
+    ]
 
 
 def test_words_met_close_together_score_more_than_words_spread_over_a_long_text(embedder):
