@@ -8,7 +8,7 @@ refuse when the best sentence cannot ("how many" with no count of the thing aske
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 
 from ingest.terms import content_terms
 
@@ -191,8 +191,36 @@ def has_count(text: str) -> bool:
     return bool(counted_phrases(text))
 
 
-def answer_tests(question: str) -> list[Callable[[str], object]]:
-    """Tests a sentence must pass to answer this kind of question (none for most questions)."""
+# a term a text defines: '"Smuggling of migrants" shall mean', '“Serious crime” shall mean'
+_DEFINED_TERM = re.compile(r"[\"“]([^\"”]{2,80})[\"”] (?:shall mean|means)\b")
+# "what is X?", "what's X under the Protocol?": X up to a qualifier of where it is defined
+_WHAT_IS = re.compile(
+    r"\bwhat(?:'s|’s|\s+is|\s+are)\s+(.+?)\s*(?:\b(?:under|in|according to|for the purposes? "
+    r"of|as defined|by)\b.*)?[?.!]*\s*$",
+    re.I,
+)
+
+
+def defined_terms(texts: Iterable[str]) -> list[frozenset[str]]:
+    """The terms the texts define, each as its stems ("Trafficking in persons" shall mean ...)."""
+    found = {frozenset(content_terms(m.group(1))) for t in texts for m in _DEFINED_TERM.finditer(t)}
+    return sorted((terms for terms in found if terms), key=sorted)
+
+
+def asks_for_definition(question: str, defined: Sequence[frozenset[str]] = ()) -> bool:
+    """Whether a question asks what a term means: in words ("what counts as smuggling?"), or
+    as "what is X?" of a term the corpus defines ("what is human trafficking?" for "Trafficking
+    in persons" shall mean; not "what is the maximum penalty for smuggling?")."""
+    if ASKS_FOR_DEFINITION.search(question):
+        return True
+    asked = _WHAT_IS.search(question)
+    words = content_terms(asked.group(1)) if asked else set()
+    return 0 < len(words) <= 3 and any(words & term and len(words - term) <= 1 for term in defined)
+
+
+def answer_tests(question: str, definition: bool | None = None) -> list[Callable[[str], object]]:
+    """Tests a sentence must pass to answer this kind of question (none for most questions);
+    `definition` says whether it asks what a term means (`asks_for_definition`), when known."""
     tests: list[Callable[[str], object]] = []
     if asks_for_figure(question):
         tests.append(has_count)
@@ -202,7 +230,7 @@ def answer_tests(question: str) -> list[Callable[[str], object]]:
         tests.append(_NAME.search)
     if ASKS_FOR_BODY.search(question):
         tests.append(_BODY.search)
-    if ASKS_FOR_DEFINITION.search(question):
+    if definition or (definition is None and ASKS_FOR_DEFINITION.search(question)):
         tests.append(_DEFINES.search)
     return tests
 

@@ -119,10 +119,11 @@ def lexical_search(
     return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
 
 
-def lexical_query(query: str) -> str:
-    """The words BM25 looks for: a definition question also looks for how texts define terms
-    (instruments define in "Use of terms" articles: "... shall mean ...")."""
-    if ASKS_FOR_DEFINITION.search(query):
+def lexical_query(query: str, definition: bool = False) -> str:
+    """The words BM25 looks for: a definition question (`definition`, or one that says it asks
+    what something means) also looks for how texts define terms (instruments define in "Use of
+    terms" articles: "... shall mean ...")."""
+    if definition or ASKS_FOR_DEFINITION.search(query):
         return f"{query} shall mean use of terms"
     return query
 
@@ -175,6 +176,7 @@ def hybrid_search(
     *,
     tuning: Tuning,
     conversation: Sequence[str] = (),
+    definition: bool = False,
 ) -> list[Passage]:
     """The top `k` passages; documents the query names by an alias are searched first.
 
@@ -190,7 +192,9 @@ def hybrid_search(
         for d in dict.fromkeys([*conversation, *snapshot.mentioned(query)])
         if base.admits_document(d) and "named_search" not in off
     ]
-    general = _fused_search(store, snapshot, query, embed(query), k, tuning, filters, off)
+    general = _fused_search(
+        store, snapshot, query, embed(query), k, tuning, filters, off, definition
+    )
     if not named:
         return general
     aspect = snapshot.without_names(query)
@@ -204,6 +208,7 @@ def hybrid_search(
             tuning,
             base.within(doc_id),
             off,
+            definition,
         )
         for doc_id in named
     ]
@@ -225,6 +230,7 @@ def _fused_search(
     tuning: Tuning,
     filters: Filters | None = None,
     off: frozenset[str] = frozenset(),
+    definition: bool = False,
 ) -> list[Passage]:
     """The top `k` passages by reciprocal-rank fusion of passage, sentence and BM25 rankings."""
     depth = max(k * 4, 40)
@@ -236,7 +242,7 @@ def _fused_search(
         by_sentence = sentence_search(store, embedding, depth * 2, filters)
     dense = dense if "dense" not in off else []
     by_sentence = by_sentence if "sentences" not in off else []
-    terms = lexical_query(query) if "definition_terms" not in off else query
+    terms = lexical_query(query, definition) if "definition_terms" not in off else query
     lexical = lexical_search(snapshot, terms, depth, filters) if "bm25" not in off else []
     position = snapshot.position
     fused: dict[int, float] = {}

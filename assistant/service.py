@@ -22,6 +22,7 @@ from assistant.followup import condense
 from assistant.glossary import Glossary
 from assistant.parts import compared_documents, question_parts
 from assistant.question import Question
+from assistant.question_kinds import asks_for_definition
 from assistant.records import Answer, EmptyStoreError, Filters, Passage
 from assistant.retrieval import conversation_of, hybrid_search, nearest_rows
 from assistant.snapshot import Snapshot
@@ -319,6 +320,10 @@ class Assistant:
             if "other_instrument" not in off
             else [],
             title_terms=snapshot.instrument_title_terms,
+            wants_definition=asks_for_definition(
+                snapshot.without_names(question) if named else question,
+                snapshot.defined_terms if "defined_terms" not in off else [],
+            ),
             documents=snapshot.document_vectors,
             off=off,
             tuning=self.settings.tuning,
@@ -339,6 +344,7 @@ class Assistant:
             off,
             tuning=self.settings.tuning,
             conversation=asked.conversation,
+            definition=asked.wants_definition,
         )
         _add(timings, "retrieve", step)
 

@@ -21,6 +21,7 @@ import numpy as np
 from assistant.anchors import unknown
 from assistant.asked_for import INSTRUMENT_NAME
 from assistant.filtered_search import FilteredSearch
+from assistant.question_kinds import defined_terms
 from assistant.records import Passage
 from ingest.store import Store
 from ingest.terms import content_terms
@@ -71,7 +72,13 @@ class Snapshot:
     def warm(self) -> Snapshot:
         """Build the lazily built indexes now, so that no question pays for them (at 20,000
         passages the vocabulary takes a third of a second)."""
-        for name in ("_vocabulary", "title_terms", "instrument_title_terms", "position"):
+        for name in (
+            "_vocabulary",
+            "title_terms",
+            "instrument_title_terms",
+            "defined_terms",
+            "position",
+        ):
             getattr(self, name)
         return self
 
@@ -129,6 +136,11 @@ class Snapshot:
         for aliases in _aliases(self.metadatas).values():
             names |= aliases
         return content_terms(" ".join(sorted(names)))
+
+    @cached_property
+    def defined_terms(self) -> list[frozenset[str]]:
+        """The terms the corpus defines ("Smuggling of migrants" shall mean ...), as stems."""
+        return defined_terms(self.texts)
 
     @cached_property
     def instrument_title_terms(self) -> set[str]:

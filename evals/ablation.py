@@ -48,6 +48,7 @@ COMPONENTS = {
     "topic_idf": "question words weighed by IDF among the 100 passages nearest the question",
     "nearby": "a sentence's word score counts the question's words met within 20 running words",
     "soft_words": "words of like meaning count in part ('boat' for 'vessel')",
+    "defined_terms": "'what is X?' of a term the corpus defines is a definition question",
     "name_words": "the words of a held instrument's name ('to Prevent, Suppress and Punish ...')"
     " are not question words met",
     "document_topic": "sentences of a document far from the question's topic score lower",

@@ -37,6 +37,15 @@ def test_a_word_of_a_treatys_name_does_not_answer_the_question(assistant):
     assert "As guardian" not in answer.answer
 
 
+def test_what_is_a_defined_term_is_answered_with_its_definition(assistant):
+    """The plainest question of all names a term the instruments define in other words."""
+    answer = assistant.ask("What is human trafficking?")
+    assert answer.answer.startswith("For the purposes of this Protocol")
+    assert '"Trafficking in persons" shall mean' in answer.answer
+    answer = assistant.ask("What is migrant smuggling under the Protocol?")
+    assert answer.answer.startswith('a) "Smuggling of migrants" shall mean')
+
+
 def test_every_quote_is_the_cleaned_document_text_at_its_offsets(assistant):
     texts = {
         "smuggling-protocol": CORPUS / "instruments/smuggling-protocol.txt",

@@ -160,3 +160,31 @@ def test_a_definition_question_wants_a_sentence_that_defines(question, asks):
         # the noun is no definition: Article 14's list of what to train on is not what smuggling is
         assert not defines("the means of concealment used in smuggling of migrants.")
         assert not defines("remain in the State by any other illegal means.")
+
+
+def test_what_is_a_term_the_corpus_defines_asks_for_its_definition():
+    from assistant.question_kinds import asks_for_definition, defined_terms
+
+    defined = defined_terms(
+        [
+            'a) "Smuggling of migrants" shall mean the procurement of illegal entry;',
+            "(a) “Organized criminal group” shall mean a structured group of three persons;",
+            'c) "Trafficking in persons" shall mean the recruitment of persons;',
+        ]
+    )
+    assert len(defined) == 3
+    for question in [
+        "What is migrant smuggling?",
+        "What is migrant smuggling under the Protocol?",
+        "what's human trafficking?",
+        "What is an organized criminal group according to the Convention?",
+    ]:
+        assert asks_for_definition(question, defined), question
+    for question in [
+        "What is the maximum penalty for smuggling?",
+        "What is GLO.ACT?",
+        "What is the role of UNODC in fighting smuggling?",
+        "What are the obligations of States regarding vessels?",
+    ]:
+        assert not asks_for_definition(question, defined), question
+    assert asks_for_definition("What counts as smuggling?")  # said in words, no terms needed
