@@ -21,6 +21,8 @@ def test_lay_words_and_phrases_bring_the_documents_terms():
     # entries written from the instruments' article titles
     assert "statute of limitations" in glossary.expand("Is there a time limit to prosecute?")
     assert "scope of application" in glossary.expand("does it apply to purely domestic cases?")
+    # "take back" is not "build back better": the return of smuggled migrants
+    assert "readmission" in glossary.expand("Do countries have to take back their citizens?")
     # broad words alone bring nothing: "which country" is not a question of jurisdiction
     assert glossary.expand("which countries?") == []
     assert glossary.expand("What is the population of Mexico?") == []
