@@ -301,6 +301,8 @@ class Assistant:
         # a search inside a named document looks for the rest of the question
         inside = [snapshot.without_names(retrieve)] if conversation or named else []
         embed = self._embedder([own, retrieve, context, *topical, *inside], vectors)
+        bare = snapshot.without_names(question) if named else question  # what it asks of them
+        defined = snapshot.defined_terms if "defined_terms" not in off else []
         asked = Question(
             text=question,
             vector=np.asarray(embed(own), dtype=np.float32),
@@ -315,15 +317,12 @@ class Assistant:
             ),
             named=named,
             strangers=snapshot.strangers(anchors(own)) if "strangers" not in off else [],
-            proper_names=proper_names(snapshot.without_names(question) if named else question),
+            proper_names=proper_names(bare),
             others=other_instruments(question, snapshot.title_terms, off)
             if "other_instrument" not in off
             else [],
             title_terms=snapshot.instrument_title_terms,
-            wants_definition=asks_for_definition(
-                snapshot.without_names(question) if named else question,
-                snapshot.defined_terms if "defined_terms" not in off else [],
-            ),
+            wants_definition=asks_for_definition(bare, defined),
             documents=snapshot.document_vectors,
             off=off,
             tuning=self.settings.tuning,
