@@ -22,17 +22,17 @@ from ingest.terms import content_terms
 # a named instrument: "the 1951 Refugee Convention", "the UN Firearms Protocol", "the Global
 # Compact for Safe, Orderly and Regular Migration"
 _CAPITAL = r"[A-Z][\w'’.-]*"
+_KINDS = r"(Convention|Protocol|Compact|Covenant|Charter|Declaration|Directive)"
 INSTRUMENT_NAME = re.compile(
     rf"(?:\b\d{{4}}\s+)?(?:\b{_CAPITAL}(?:\s+of)?\s+){{0,4}}"
-    r"(?:Convention|Protocol|Compact|Covenant|Charter|Declaration|Directive)\b"
+    rf"{_KINDS}\b"
     rf"(?:\s+(?:on|for|against|relating to|of)\s+(?:the\s+)?{_CAPITAL}"
     rf"(?:(?:,?\s+(?:and|of|of the|in|on|the)\s+|,\s*|\s+){_CAPITAL})*)?"
 )
 # what follows an instrument's kind in its formal name: "(Protocol) to Prevent, Suppress and
 # Punish Trafficking in Persons", "(Protocol) against the Smuggling of Migrants by Land, Sea and Air"
 _NAME_TAIL = re.compile(
-    r"\b(Convention|Protocol|Compact|Covenant|Charter|Declaration|Directive)s?"
-    rf"\s+(?:on|for|against|relating to|of|to)\s+(?:the\s+)?{_CAPITAL}"
+    rf"\b{_KINDS}s?\s+(?:on|for|against|relating to|of|to)\s+(?:the\s+)?{_CAPITAL}"
     r"(?:(?:,?\s+(?:and against the|and against|especially|and|of the|of|in|on|the|by)\s+|,\s*|\s+)"
     rf"{_CAPITAL})*"
 )

@@ -29,7 +29,7 @@ class Question:
     conversation: list[str] = field(default_factory=list)  # documents a follow-up is about
     strangers: list[str] = field(default_factory=list)  # names in it the corpus never mentions
     others: list[str] = field(default_factory=list)  # instruments it names the corpus lacks
-    title_terms: set[str] = field(default_factory=set)  # words naming the instruments it holds
+    instrument_terms: set[str] = field(default_factory=set)  # words of held instruments' names
     wants_definition: bool = False  # asks what a term means (`asks_for_definition`)
     # its names (not acronyms, not a document's name) that a cited passage must mention
     proper_names: list[str] = field(default_factory=list)

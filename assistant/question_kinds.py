@@ -230,7 +230,7 @@ def answer_tests(question: str, definition: bool | None = None) -> list[Callable
         tests.append(_NAME.search)
     if ASKS_FOR_BODY.search(question):
         tests.append(_BODY.search)
-    if definition or (definition is None and ASKS_FOR_DEFINITION.search(question)):
+    if asks_for_definition(question) if definition is None else definition:
         tests.append(_DEFINES.search)
     return tests
 

@@ -44,7 +44,7 @@ def score_candidates(candidates: list[Candidate], question: Question) -> None:
         # a lead-in answers with its items: "may be requested for the following purposes:"
         unit = " ".join(c.text for c in candidate.block())
         if "name_words" not in off:
-            unit = without_held_names(unit, question.title_terms)
+            unit = without_held_names(unit, question.instrument_terms)
         span = tuning.nearby_words if "nearby" not in off else 0
         candidate.covers, nearby = question.words.meet(unit, span)
         candidate.meaning = question.meaning(candidate.embedding)

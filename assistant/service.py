@@ -321,7 +321,7 @@ class Assistant:
             others=other_instruments(question, snapshot.title_terms, off)
             if "other_instrument" not in off
             else [],
-            title_terms=snapshot.instrument_title_terms,
+            instrument_terms=snapshot.instrument_title_terms,
             wants_definition=asks_for_definition(bare, defined),
             documents=snapshot.document_vectors,
             off=off,

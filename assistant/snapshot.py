@@ -145,7 +145,8 @@ class Snapshot:
     @cached_property
     def instrument_title_terms(self) -> set[str]:
         """Every word of the titles of the instruments the corpus holds ("Protocol to Prevent,
-        Suppress and Punish Trafficking in Persons, Especially Women and Children")."""
+        Suppress and Punish Trafficking in Persons, Especially Women and Children"), with the
+        words of their names and aliases (`title_terms`)."""
         titles = {str(m.get("title", "")) for m in self.metadatas if m.get("kind") == "instrument"}
         return content_terms(" ".join(sorted(titles))) | self.title_terms
 
