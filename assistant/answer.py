@@ -10,7 +10,8 @@ see `question`). The steps, each in its own module; their tuned weights and thre
 2. rank (`ranking`): score each sentence by meaning and by the question's words, with nudges by
    kind of question; show the passages with the best sentences.
 3. choose (`choosing`): the best non-redundant sentences, each quoted as a unit (a list whole).
-4. refuse (`refusal`): when the best support is too weak, or the sources lack what the question
+4. refuse (`refusal`): when the best support (scored with the question's own vector, not the
+   `query_adapter`'s) is too weak, or the sources lack what the question
    pins down (a figure, a date, a year), refuse instead of guessing.
 5. compose (`compose`): the quotes verbatim, each followed by its citation marker.
 
@@ -42,6 +43,8 @@ class Drafted:
     support: float
     passages: list[Passage]
     chosen: list[Candidate] = field(default_factory=list)
+    question: Question | None = None  # what the engine knew of it (for `palermo adapt`)
+    candidates: list[Candidate] = field(default_factory=list)  # every sentence it weighed
 
 
 def answer_from(
@@ -55,15 +58,18 @@ def answer_from(
 ) -> Drafted:
     """The answer to a question from a pool of retrieved passages, of which `keep` are shown."""
     candidates = candidates_for(passages, sentence_data)
-    score_candidates(candidates, question)
+    score_candidates(candidates, question.plain or question)
+    found = support(candidates)  # on the model's own vectors, which the threshold was set on
+    if question.plain is not None:
+        score_candidates(candidates, question)  # ranked by the adapted question
     shown = rerank(passages, candidates, keep)
     chosen = choose(question, candidates, shown, most)
-    refusal = refusal_for(question, chosen, threshold, similarity)
+    refusal = refusal_for(question, chosen, found, threshold, similarity)
     if refusal is not None:
-        return Drafted(refusal, [], True, support(chosen), shown, chosen)
+        return Drafted(refusal, [], True, found, shown, chosen, question, candidates)
     chosen = with_other_passages(question, candidates, shown, chosen)
     text, citations = compose(chosen)
-    return Drafted(text, citations, False, support(chosen), shown, chosen)
+    return Drafted(text, citations, False, found, shown, chosen, question, candidates)
 
 
 def merge_drafts(drafts: list[Drafted], keep: int) -> Drafted:

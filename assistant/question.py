@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from assistant.query_adapter import QueryAdapter
 from assistant.word_match import QuestionWords
 from common.settings import Tuning
 
@@ -35,8 +36,15 @@ class Question:
     proper_names: list[str] = field(default_factory=list)
     # each document's vector (`Snapshot.document_vectors`): is a sentence's document on topic?
     documents: dict[str, np.ndarray] = field(default_factory=dict)
+    # the question before the query adapter moved its vectors: refusal's threshold was set on it
+    plain: Question | None = None
     off: frozenset[str] = frozenset()  # engine components switched off (ablations only)
     tuning: Tuning = field(default_factory=Tuning)  # the engine's weights and thresholds
+
+    def adapted(self, adapter: QueryAdapter) -> Question:
+        """This question with its vectors moved towards the documents' wording (`query_adapter`)."""
+        context = None if self.context_vector is None else adapter.apply(self.context_vector)
+        return replace(self, vector=adapter.apply(self.vector), context_vector=context, plain=self)
 
     def meaning(self, embedding: np.ndarray) -> float:
         meaning = float(embedding @ self.vector)

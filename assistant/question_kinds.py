@@ -128,6 +128,12 @@ _BODY = re.compile(
     r"Commission|Council|Network|Committee|Group)\b"
 )
 _NOT_COUNTED = {"and", "or", "to"}
+# a number that names a provision counts nothing: "articles 5, 6, 8 and 23", "paragraph 2 (b)"
+_PROVISION_BEFORE = re.compile(
+    r"\b(?:articles?|paragraphs?|subparagraphs?|chapters?|sections?|annex(?:es)?|resolutions?)"
+    r"\s+(?:\d+(?:\s*\([a-z0-9]+\))*(?:\s*,\s*|\s+and\s+|\s+or\s+|\s+to\s+))*$",
+    re.I,
+)
 
 
 def has_words(text: str | None) -> bool:
@@ -170,6 +176,8 @@ def counted_phrases(text: str) -> list[str]:
     for pattern in (_NUMBER, _NUMBER_WORD):
         for match in pattern.finditer(text):
             if pattern is _NUMBER and _YEAR.fullmatch(match.group(0).rstrip(".,")):
+                continue
+            if _PROVISION_BEFORE.search(text[: match.start()]):
                 continue
             following = []
             for word in text[match.end() :].split():

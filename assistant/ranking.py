@@ -81,10 +81,12 @@ def _weigh_documents(candidates: list[Candidate], question: Question) -> None:
     "could the anti-smuggling treaty override asylum protections?" as the Protocol's saving
     clause; the Protocol as a whole is about the question's topic and the speech is not. The
     document's vector (mean of its passages) is compared with the question's; documents near
-    the best one lose nothing, so this does not choose among documents on the topic.
+    the best one lose nothing, so this does not choose among documents on the topic. The
+    question's own vector decides (not the query adapter's, fitted on the corpus's sentences).
     """
+    asked = question.plain or question
     fit = {
-        doc_id: question.meaning(question.documents[doc_id])
+        doc_id: asked.meaning(question.documents[doc_id])
         for doc_id in {c.passage.doc_id for c in candidates}
         if doc_id in question.documents
     }

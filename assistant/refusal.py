@@ -22,15 +22,20 @@ from assistant.question_kinds import (
 from assistant.records import REFUSAL
 
 
-def support(chosen: list[Candidate]) -> float:
-    """How well the answer is supported: the best sentence's score."""
-    return max((c.score for c in chosen), default=0.0)
+def support(candidates: list[Candidate]) -> float:
+    """How well the pool supports an answer: its best sentence's score."""
+    return max((c.score for c in candidates if c.quotable), default=0.0)
 
 
 def refusal_for(
-    question: Question, chosen: list[Candidate], threshold: float, similarity: Similarity
+    question: Question,
+    chosen: list[Candidate],
+    found: float,
+    threshold: float,
+    similarity: Similarity,
 ) -> str | None:
-    """The refusal to give instead of quoting the chosen sentences, or None to answer."""
+    """The refusal to give instead of quoting the chosen sentences, or None to answer; `found`
+    is the pool's `support`."""
     lacking = missing(
         question.text,
         [c.text for c in chosen],
@@ -39,7 +44,7 @@ def refusal_for(
         [] if question.named else question.others,  # about an instrument the corpus only cites
         question.proper_names,
     )
-    if not (lacking or refuses(question, chosen, threshold, similarity)):
+    if not (lacking or refuses(question, chosen, found < threshold, similarity)):
         return None
     text = REFUSAL
     if question.strangers:
@@ -50,7 +55,7 @@ def refusal_for(
 
 
 def refuses(
-    question: Question, chosen: list[Candidate], threshold: float, similarity: Similarity
+    question: Question, chosen: list[Candidate], weak: bool, similarity: Similarity
 ) -> bool:
     """Refuse when support is weak, or the sources lack what the question pins down.
 
@@ -59,7 +64,7 @@ def refuses(
     the total again); a question asking on what date needs a year or month; a year named in the
     question must appear in a cited passage (its text, title or date).
     """
-    if not chosen or (support(chosen) < threshold and "threshold" not in question.off):
+    if not chosen or (weak and "threshold" not in question.off):
         return True
     if question.strangers:
         return True  # it asks about something the documents never mention

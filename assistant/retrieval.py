@@ -16,7 +16,7 @@ from assistant.question_kinds import ASKS_FOR_DEFINITION
 from assistant.records import Filters, Passage
 from assistant.snapshot import Snapshot
 from common.settings import Tuning
-from ingest.store import Store, passage_of
+from ingest.store import Store, passage_of, sentence_id
 from ingest.terms import bm25_tokens
 
 
@@ -275,3 +275,30 @@ def _fused_search(
         passage.lexical = bm25.get(index, 0.0)
         passages.append(passage)
     return passages
+
+
+def sentences_of(store: Store, snapshot: Snapshot, passages: list[Passage]) -> dict[str, Any]:
+    """The pool's sentence rows, looked up by id (each passage records how many sentences
+    it has); a `where` lookup scans every sentence, which shows at tens of thousands."""
+    if not passages:
+        return {"ids": [], "metadatas": [], "embeddings": []}
+    include = ["metadatas", "embeddings"]  # the text is read from the passage
+    counts = [snapshot.sentence_count(p.chunk_id) for p in passages]
+    if None not in counts:
+        ids = [
+            sentence_id(p.chunk_id, i)
+            for p, count in zip(passages, counts, strict=True)
+            for i in range(count or 0)
+        ]
+        data = store.sentences.get(ids=ids, include=include)
+    else:  # a store written before sentence counts were kept
+        chunk_ids = [p.chunk_id for p in passages]
+        where = (
+            {"chunk_id": {"$in": chunk_ids}} if len(chunk_ids) > 1 else {"chunk_id": chunk_ids[0]}
+        )
+        data = store.sentences.get(where=where, include=include)
+    return {
+        "ids": data["ids"],
+        "metadatas": data["metadatas"] or [],
+        "embeddings": data["embeddings"] if data["embeddings"] is not None else [],
+    }

@@ -21,14 +21,15 @@ from assistant.encoder import encode_queries, one_thread
 from assistant.followup import condense
 from assistant.glossary import Glossary
 from assistant.parts import compared_documents, question_parts
+from assistant.query_adapter import ADAPTER_FILE, PROBE, QueryAdapter
 from assistant.question import Question
 from assistant.question_kinds import asks_for_definition
 from assistant.records import Answer, EmptyStoreError, Filters, Passage
-from assistant.retrieval import conversation_of, hybrid_search, nearest_rows
+from assistant.retrieval import conversation_of, hybrid_search, nearest_rows, sentences_of
 from assistant.snapshot import Snapshot
 from assistant.word_match import QuestionWords
 from common.settings import Settings, quiet_network_env
-from ingest.store import Store, StoredDocument, sentence_id
+from ingest.store import Store, StoredDocument
 from ingest.word_vectors import WordVectors, up_to_date
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,10 @@ class Assistant:
         self.embedder = embedder
         self._embed_lock = threading.Lock()
         self.glossary = Glossary.load(settings.corpus_dir / "glossary.toml")
+        self.adapter = QueryAdapter.load(
+            settings.corpus_dir / ADAPTER_FILE,
+            np.asarray(self.embed_texts([PROBE])[0], dtype=np.float32),
+        )
         self._llm_lock = threading.Lock()
         self._llm: Any = None
         self._loaded = self._load()  # (snapshot, word vectors): swapped together, never apart
@@ -179,21 +184,45 @@ class Assistant:
         history: Sequence[Any] = (),
         filters: Filters | None = None,
     ) -> Answer:
-        """Answer a question (with the conversation so far) by quoting and citing the corpus.
+        """Answer a question (with the conversation so far) by quoting and citing the corpus."""
+        timings: dict[str, float] = {}
+        began = time.perf_counter()
+        question = " ".join(question.split())
+        drafts, version = self.drafts(question, history, filters, timings)
+        drafted = drafts[0] if len(drafts) == 1 else merge_drafts(drafts, self.settings.top_k)
+        timings["total"] = (time.perf_counter() - began) * 1000
+        off = frozenset(self.settings.ablate)
+        return Answer(
+            question=question,
+            answer=drafted.text,
+            refused=drafted.refused,
+            citations=drafted.citations,
+            retrieved=drafted.passages,
+            timings_ms=timings,
+            corpus_version=version,
+            query=condense(question, history) if "condense" not in off else question,
+            support_score=drafted.support,
+        )
+
+    def drafts(
+        self,
+        question: str,
+        history: Sequence[Any] = (),
+        filters: Filters | None = None,
+        timings: dict[str, float] | None = None,
+    ) -> tuple[list[Drafted], str]:
+        """The engine's answers to each part of a question, and the corpus version they read.
 
         A question that asks several things ("how soon can it be amended, and how would a
         country leave it?") is answered part by part, each part with its own retrieval, later
-        parts read as follow-ups of the first; the quotes are merged into one answer.
+        parts read as follow-ups of the first; `ask` merges the quotes into one answer.
         """
-        timings: dict[str, float] = {}
-        began = time.perf_counter()
         self.follow()
         snapshot, words = self._loaded
         if not snapshot.ids:
             raise EmptyStoreError(
                 "the index is empty: run `palermo ingest` (or upload documents) first"
             )
-        question = " ".join(question.split())
         off = frozenset(self.settings.ablate)  # components switched off (ablations only)
         parts = (
             question_parts(question, lambda term: bool(snapshot.mentioned(term)))
@@ -209,22 +238,10 @@ class Assistant:
             for doc_filters in [base.within(d) for d in compared] or [filters]:
                 drafts.append(
                     self._draft(
-                        part, context, doc_filters, off, (snapshot, words), timings, vectors
+                        part, context, doc_filters, off, (snapshot, words), timings or {}, vectors
                     )
                 )
-        drafted = drafts[0] if len(drafts) == 1 else merge_drafts(drafts, self.settings.top_k)
-        timings["total"] = (time.perf_counter() - began) * 1000
-        return Answer(
-            question=question,
-            answer=drafted.text,
-            refused=drafted.refused,
-            citations=drafted.citations,
-            retrieved=drafted.passages,
-            timings_ms=timings,
-            corpus_version=snapshot.version,
-            query=condense(question, history) if "condense" not in off else question,
-            support_score=drafted.support,
-        )
+        return drafts, snapshot.version
 
     def _texts_to_embed(
         self, question: str, query: str, named: list[str], snapshot: Snapshot, off: frozenset[str]
@@ -330,8 +347,9 @@ class Assistant:
         if query != question:
             asked.context_vector = np.asarray(embed(context), dtype=np.float32)
             asked.said, asked.conversation = said, conversation
+        elif self.adapter and "query_adapter" not in off:  # a follow-up's words have no topic
+            asked = asked.adapted(self.adapter)
         _add(timings, "embed", began)
-
         step = time.perf_counter()
         pool = hybrid_search(
             self.store,
@@ -346,12 +364,11 @@ class Assistant:
             definition=asked.wants_definition,
         )
         _add(timings, "retrieve", step)
-
         step = time.perf_counter()
         drafted = answer_from(
             asked,
             pool,
-            self._sentences_of(pool, snapshot),
+            sentences_of(self.store, snapshot, pool),
             self.settings.refusal_threshold,
             self.settings.answer_sentences,
             self._similarity,
@@ -359,34 +376,6 @@ class Assistant:
         )
         _add(timings, "answer", step)
         return drafted
-
-    def _sentences_of(self, passages: list[Passage], snapshot: Snapshot) -> dict[str, Any]:
-        """The pool's sentence rows, looked up by id (each passage records how many sentences
-        it has); a `where` lookup scans every sentence, which shows at tens of thousands."""
-        if not passages:
-            return {"ids": [], "metadatas": [], "embeddings": []}
-        include = ["metadatas", "embeddings"]  # the text is read from the passage
-        counts = [snapshot.sentence_count(p.chunk_id) for p in passages]
-        if None not in counts:
-            ids = [
-                sentence_id(p.chunk_id, i)
-                for p, count in zip(passages, counts, strict=True)
-                for i in range(count or 0)
-            ]
-            data = self.store.sentences.get(ids=ids, include=include)
-        else:  # a store written before sentence counts were kept
-            chunk_ids = [p.chunk_id for p in passages]
-            where = (
-                {"chunk_id": {"$in": chunk_ids}}
-                if len(chunk_ids) > 1
-                else {"chunk_id": chunk_ids[0]}
-            )
-            data = self.store.sentences.get(where=where, include=include)
-        return {
-            "ids": data["ids"],
-            "metadatas": data["metadatas"] or [],
-            "embeddings": data["embeddings"] if data["embeddings"] is not None else [],
-        }
 
 
 def _add(timings: dict[str, float], step: str, began: float) -> None:

@@ -11,9 +11,11 @@ import json
 import os
 import shlex
 import sys
+from pathlib import Path
 
 from pydantic import ValidationError
 
+from assistant.query_adapter import ADAPTER_FILE
 from cli.parser import build_parser, filters_of
 from cli.query import matches_nothing, open_assistant, render_answer, run_query
 from common.settings import Settings, quiet_network_env, settings_problem
@@ -53,6 +55,21 @@ def _run_eval(args: argparse.Namespace, settings: Settings) -> int:
     from evals.runner import run_cli
 
     return run_cli(args, settings)
+
+
+def _run_adapt(args: argparse.Namespace, settings: Settings) -> int:
+    from evals.adapter import make_adapter
+    from evals.sets import EvalSetError
+
+    sets = args.sets or [Path("evals/sets/core.jsonl")]
+    out = args.out or settings.corpus_dir / ADAPTER_FILE
+    try:
+        note = make_adapter(settings, sets, out, args.strength)
+    except (OSError, EvalSetError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    print(f"wrote {out}: {note}")
+    return 0
 
 
 def _run_serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -135,6 +152,7 @@ def main(argv: list[str] | None = None) -> int:
         "brief": _run_brief,
         "feedback": _run_feedback,
         "model": _run_model,
+        "adapt": _run_adapt,
     }
     from assistant.records import EmptyStoreError
 

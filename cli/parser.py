@@ -129,7 +129,8 @@ def _add_answer_commands(commands: Any) -> None:
 
 
 def _add_tool_commands(commands: Any) -> None:
-    """`feedback`, `eval` and `model`: ratings, evaluation and the local model."""
+    """`feedback`, `eval`, `adapt` and `model`: ratings, evaluation, the query adapter and the
+    local model."""
     feedback = commands.add_parser("feedback", help="ratings given in the app")
     feedback_commands = feedback.add_subparsers(dest="feedback_command", required=True)
     export = feedback_commands.add_parser("export", help="write rated answers as eval cases")
@@ -156,6 +157,26 @@ def _add_tool_commands(commands: Any) -> None:
         action="store_true",
         help="also score answers with llama-index's faithfulness and correctness evaluators "
         "(needs PALERMO_LLM_BACKEND; slow)",
+    )
+    adapt = commands.add_parser(
+        "adapt", help="fit the query adapter on eval sets (assistant/query_adapter.py)"
+    )
+    adapt.add_argument(
+        "--set",
+        dest="sets",
+        action="append",
+        type=Path,
+        metavar="FILE",
+        help="eval set(s) to fit on (default: evals/sets/core.jsonl; keep dev and test out)",
+    )
+    adapt.add_argument(
+        "--out", type=Path, metavar="FILE", help="default: query-adapter.npz in the corpus folder"
+    )
+    adapt.add_argument(
+        "--strength",
+        type=float,
+        default=0.3,
+        help="how near the identity the map stays (0.3: dev all facts .678 -> .763)",
     )
     model = commands.add_parser("model", help="the local language model")
     model_commands = model.add_subparsers(dest="model_command", required=True)

@@ -34,6 +34,8 @@ COMPONENTS = {
     " ('how does X differ from Y?' asks what counts as each)",
     "per_document": "a comparison of named documents is answered from each of them in turn",
     "condense": "expand a follow-up with the previous turn before retrieval",
+    "query_adapter": "rank sentences by the question's vector moved towards the documents' "
+    "wording (corpus/query-adapter.npz, `palermo adapt`)",
     "glossary": "lay words bring the documents' terms for them (corpus/glossary.toml) into retrieval",
     "follow_on": "a follow-up prefers what was not said yet",
     "named_search": "search a document the question names first",

@@ -290,10 +290,10 @@ def test_a_year_the_question_names_must_be_in_a_cited_passage():
         return Question(text, np.zeros(2), None, off=off, tuning=Tuning())  # type: ignore[arg-type]
 
     sentence = "Some 500,000 refugees and migrants crossed the Mediterranean to Europe."
-    assert refuses(asked(), chosen("2015-09-30", sentence), 0.3, lambda a, b: 0.0)
-    assert not refuses(asked(), chosen("2020-09-25", sentence), 0.3, lambda a, b: 0.0)
+    assert refuses(asked(), chosen("2015-09-30", sentence), False, lambda a, b: 0.0)
+    assert not refuses(asked(), chosen("2020-09-25", sentence), False, lambda a, b: 0.0)
     off = frozenset({"year_refusal"})
-    assert not refuses(asked(off), chosen("2015-09-30", sentence), 0.3, lambda a, b: 0.0)
+    assert not refuses(asked(off), chosen("2015-09-30", sentence), False, lambda a, b: 0.0)
 
 
 def test_a_held_instruments_name_is_not_what_a_sentence_says_but_another_ones_is():

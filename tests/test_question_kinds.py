@@ -188,3 +188,15 @@ def test_what_is_a_term_the_corpus_defines_asks_for_its_definition():
     ]:
         assert not asks_for_definition(question, defined), question
     assert asks_for_definition("What counts as smuggling?")  # said in words, no terms needed
+
+
+def test_a_provision_number_is_not_a_count():
+    """ "articles 5, 6, 8 and 23" answers no "how many years?": the numbers name provisions."""
+    from assistant.question_kinds import counted_phrases
+
+    assert counted_phrases("offences established in accordance with articles 5, 6, 8 and 23") == []
+    assert counted_phrases("as set out in paragraph 2 (b) and 3 of this article") == []
+    assert counted_phrases("over 2,000 officials from 70 countries") == [
+        "2,000 officials from 70 countries",
+        "70 countries",
+    ]
