@@ -28,7 +28,7 @@ from assistant.choosing import choose, with_other_passages
 from assistant.compose import compose
 from assistant.question import Question
 from assistant.question_kinds import Similarity
-from assistant.ranking import rerank, score_candidates
+from assistant.ranking import match_words, rerank, score_candidates
 from assistant.records import Citation, Passage
 from assistant.refusal import refusal_for, support
 
@@ -58,6 +58,7 @@ def answer_from(
 ) -> Drafted:
     """The answer to a question from a pool of retrieved passages, of which `keep` are shown."""
     candidates = candidates_for(passages, sentence_data)
+    match_words(candidates, question)
     score_candidates(candidates, question.plain or question)
     found = support(candidates)  # on the model's own vectors, which the threshold was set on
     if question.plain is not None:

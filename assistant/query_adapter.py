@@ -120,15 +120,14 @@ def fit(
     for _ in range(steps):
         optimiser.zero_grad()
         matrix = identity + shift
-        loss = strength * (shift**2).sum()
+        ranking = 0.0
         for question, context, sentences, answers in data:
             meaning = sentences @ _unit(matrix @ question)
             if context is not None:  # as `Question.meaning` weighs a follow-up's two vectors
                 meaning = 0.5 * meaning + 0.5 * (sentences @ _unit(matrix @ context))
             logits = meaning / temperature
-            loss = loss + (torch.logsumexp(logits, 0) - torch.logsumexp(logits[answers], 0)) / len(
-                data
-            )
+            ranking = ranking + torch.logsumexp(logits, 0) - torch.logsumexp(logits[answers], 0)
+        loss = ranking / len(data) + strength * (shift**2).sum()
         loss.backward()
         optimiser.step()
     return (identity + shift).detach().numpy()

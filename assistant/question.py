@@ -42,9 +42,9 @@ class Question:
     tuning: Tuning = field(default_factory=Tuning)  # the engine's weights and thresholds
 
     def adapted(self, adapter: QueryAdapter) -> Question:
-        """This question with its vectors moved towards the documents' wording (`query_adapter`)."""
-        context = None if self.context_vector is None else adapter.apply(self.context_vector)
-        return replace(self, vector=adapter.apply(self.vector), context_vector=context, plain=self)
+        """This question with its vector moved towards the documents' wording (`query_adapter`;
+        a follow-up, whose own words have no topic, is not adapted)."""
+        return replace(self, vector=adapter.apply(self.vector), plain=self)
 
     def meaning(self, embedding: np.ndarray) -> float:
         meaning = float(embedding @ self.vector)

@@ -25,8 +25,24 @@ from common.settings import Tuning
 from ingest.terms import content_terms
 
 
+def match_words(candidates: list[Candidate], question: Question) -> None:
+    """The question's informative words each sentence holds (`covers`, `words`), once per pool:
+    the adapted question's scoring reuses them (`query_adapter` moves only the meaning)."""
+    off = question.off
+    span = question.tuning.nearby_words if "nearby" not in off else 0
+    for candidate in candidates:
+        candidate.terms = content_terms(candidate.text)
+    for candidate in candidates:
+        # a lead-in answers with its items: "may be requested for the following purposes:"
+        unit = " ".join(c.text for c in candidate.block())
+        if "name_words" not in off:
+            unit = without_held_names(unit, question.instrument_terms)
+        candidate.covers, nearby = question.words.meet(unit, span)
+        candidate.words = nearby if "words" not in off else 0.0
+
+
 def score_candidates(candidates: list[Candidate], question: Question) -> None:
-    """Score each sentence by meaning and by shared, informative words.
+    """Score each sentence by meaning and by shared, informative words (`match_words` first).
 
     Some kinds of question get a nudge towards sentences of the kind that can answer them: "how
     many" towards figures, "when" towards dates, "who" towards names, "must they" towards what
@@ -39,16 +55,7 @@ def score_candidates(candidates: list[Candidate], question: Question) -> None:
     wanted = answer_tests(text, question.wants_definition) if "kind_tests" not in off else []
     said = content_terms(question.said) if question.said else set()
     for candidate in candidates:
-        candidate.terms = content_terms(candidate.text)
-    for candidate in candidates:
-        # a lead-in answers with its items: "may be requested for the following purposes:"
-        unit = " ".join(c.text for c in candidate.block())
-        if "name_words" not in off:
-            unit = without_held_names(unit, question.instrument_terms)
-        span = tuning.nearby_words if "nearby" not in off else 0
-        candidate.covers, nearby = question.words.meet(unit, span)
         candidate.meaning = question.meaning(candidate.embedding)
-        candidate.words = nearby if "words" not in off else 0.0
         prior = (
             tuning.passage_prior / (1 + candidate.passage_rank)
             if "passage_prior" not in off

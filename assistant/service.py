@@ -230,6 +230,7 @@ class Assistant:
             else [question]
         )
         drafts = []
+        timings = {} if timings is None else timings  # `ask`'s, which starts empty
         vectors: dict[str, list[float]] = {}  # each text once: a comparison repeats them
         for n, part in enumerate(parts):
             context = list(history) if n == 0 else [*history, {"role": "user", "content": parts[0]}]
@@ -238,7 +239,7 @@ class Assistant:
             for doc_filters in [base.within(d) for d in compared] or [filters]:
                 drafts.append(
                     self._draft(
-                        part, context, doc_filters, off, (snapshot, words), timings or {}, vectors
+                        part, context, doc_filters, off, (snapshot, words), timings, vectors
                     )
                 )
         return drafts, snapshot.version

@@ -15,7 +15,6 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from assistant.query_adapter import ADAPTER_FILE
 from cli.parser import build_parser, filters_of
 from cli.query import matches_nothing, open_assistant, render_answer, run_query
 from common.settings import Settings, quiet_network_env, settings_problem
@@ -58,6 +57,7 @@ def _run_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _run_adapt(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.query_adapter import ADAPTER_FILE
     from evals.adapter import make_adapter
     from evals.sets import EvalSetError
 
