@@ -474,3 +474,9 @@ def test_taking_names_out_leaves_other_coordinated_words_as_asked(assistant):
         "What do the smuggling and trafficking protocols say on children?"
     )
     assert "smuggling" not in both and "trafficking" not in both and "children" in both
+
+
+def test_an_answer_says_how_long_each_step_took(assistant):
+    timings = assistant.ask("What is GLO.ACT?").timings_ms
+    assert {"embed", "retrieve", "answer", "total"} <= set(timings)
+    assert timings["total"] >= timings["embed"] + timings["retrieve"] + timings["answer"] - 1
