@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
+from assistant.countries import country_of
 from assistant.question_kinds import MONTHS, years_in
 from ingest.terms import content_terms
 
@@ -18,9 +19,13 @@ from ingest.terms import content_terms
 _NAME = re.compile(r"\b[A-Z][\w.'’-]*[\w]|\b[A-Z]\b")
 _STARTS = re.compile(r"(^|[.!?:;\"“(]\s*|\n)$")
 # capitalised for grammar or politeness, not names of things the documents must mention; and
-# months: a question's year is checked, its month is not
+# months, in full or short: a question's year is checked, its month is not; and "ID", a word
 _NOT_NAMES = {
     *MONTHS.split("|"),
+    *(month[:3] for month in MONTHS.split("|")),
+    "Sept",
+    "ID",
+    "IDs",
     "I",
     "I'm",
     "I’m",
@@ -49,20 +54,33 @@ def anchors(question: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+def name_forms(anchor: str) -> list[str]:
+    """The ways a corpus may write what an anchor names: "NGOs" as "NGO", "Bangladeshi" as
+    "Bangladesh" (an adjective of nationality names its country)."""
+    forms = [anchor]
+    if anchor.endswith("s") and anchor[:-1].isupper():
+        forms.append(anchor[:-1])
+    country = country_of(anchor) if anchor.isalpha() else None
+    return forms + [country] if country else forms
+
+
 def unknown(
     question_anchors: Iterable[str], vocabulary: set[str], acronyms: Callable[[], set[str]]
 ) -> list[str]:
     """The anchors the corpus never mentions: not by stem ("Italian" is not "Italy"), not as
     digits, not as an acronym of capitalised words ("EU" for "European Union"; `acronyms` is
     asked only for an acronym the vocabulary lacks)."""
-    out = []
-    for anchor in question_anchors:
-        if anchor.isdigit():
-            known = anchor in vocabulary
-        else:
-            stems = content_terms(anchor)
-            known = bool(stems) and stems <= vocabulary
-            known = known or (anchor.isupper() and anchor.replace(".", "") in acronyms())
-        if not known:
-            out.append(anchor)
-    return out
+    return [
+        anchor
+        for anchor in question_anchors
+        if not any(_known(form, vocabulary, acronyms) for form in name_forms(anchor))
+    ]
+
+
+def _known(name: str, vocabulary: set[str], acronyms: Callable[[], set[str]]) -> bool:
+    if name.isdigit():
+        return name in vocabulary
+    stems = content_terms(name)
+    if stems and stems <= vocabulary:
+        return True
+    return name.isupper() and name.replace(".", "") in acronyms()

@@ -12,9 +12,9 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
 
-from assistant.anchors import anchors
+from assistant.anchors import anchors, name_forms
+from assistant.countries import countries_named
 from assistant.question_kinds import earliest_year_asked, years_in
 from assistant.records import Passage
 from ingest.terms import content_terms
@@ -108,25 +108,6 @@ ASKS_FOR_COUNTRIES = re.compile(
 )
 
 
-@lru_cache(maxsize=1)
-def _country_names() -> re.Pattern[str]:
-    """Every country's short, common and official name (ISO 3166, from pycountry)."""
-    import pycountry
-
-    names: set[str] = set()
-    for country in pycountry.countries:
-        for attribute in ("name", "common_name", "official_name"):
-            name = getattr(country, attribute, None)
-            if name:  # "Bolivia, Plurinational State of" is also "Bolivia"
-                names.add(name.split(",")[0])
-    ordered = sorted(names, key=len, reverse=True)
-    return re.compile(r"\b(" + "|".join(re.escape(n) for n in ordered) + r")\b")
-
-
-def countries_named(text: str) -> set[str]:
-    return set(_country_names().findall(text))
-
-
 def other_instruments(
     question: str, title_terms: set[str], off: frozenset[str] = frozenset()
 ) -> list[str]:
@@ -208,7 +189,11 @@ def missing(
     absent = []
     if "names_cited" not in off:
         cited = content_terms(sources)
-        absent += [name for name in pinned if not content_terms(name) <= cited]
+        absent += [
+            name
+            for name in pinned
+            if not any(content_terms(form) <= cited for form in name_forms(name))
+        ]
     if "country_named" not in off:
         absent += sorted(countries_named(question) - countries_named(sources))
     if absent:

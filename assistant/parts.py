@@ -23,6 +23,11 @@ _ASKS = (
 _BOUNDARY = re.compile(rf"(?:\?\s+|,?\s+and\s+(?=(?:{_ASKS})\b)|[;:]\s+(?=(?:{_ASKS})\b))", re.I)
 _STARTS_ASKING = re.compile(rf"(?:{_ASKS})\b", re.I)
 MIN_WORDS = 3  # "Two things:" and "thanks!" are not parts
+# "... what does the treaty say?" asks nothing new: it wants the answer from the treaty
+_SAYS_NOTHING = re.compile(
+    r"^(?:and |so )?what (?:does|do|did) (?:\w+ ){1,3}(?:say|says)(?: about (?:it|that|this))?\W*$",
+    re.I,
+)
 # "how does smuggling differ from trafficking?", "what's the difference between X and Y?"
 _TERM = r"[\w'’ -]{2,40}?"
 _DIFFERENCE = re.compile(
@@ -49,7 +54,7 @@ def question_parts(
     if terms and not any(names_document(term) for term in terms):
         return [f"What counts as {term}?" for term in terms]
     pieces = [p.strip(" ,;:-") for p in _BOUNDARY.split(question)]
-    parts = [p for p in pieces if len(p.split()) >= MIN_WORDS]
+    parts = [p for p in pieces if len(p.split()) >= MIN_WORDS and not _SAYS_NOTHING.match(p)]
     if len(parts) < 2 or not all(_STARTS_ASKING.match(p) or p.endswith("?") for p in parts[1:]):
         return [question]  # "... Niger? I want to put the numbers in context." asks one thing
     return parts

@@ -21,7 +21,7 @@ FLOORS = {"hit@5": 0.95, "citation_support": 0.90, "all_facts": 0.85, "refusal_r
 CEILINGS = {"false_refusal": 0.03}
 ENGINES = ("extractive", "llamaindex-default", "llm")
 SETS_DIR = Path("evals/sets")
-DEFAULT_SETS = ("core", "dev", "test")
+DEFAULT_SETS = ("core", "dev", "coverage", "test")
 
 
 def _failure(

@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 
-from assistant.anchors import anchors, unknown
+from assistant.anchors import anchors, name_forms, unknown
 from ingest.acronyms import acronyms_of
 from ingest.terms import bm25_tokens, content_terms
 
@@ -19,8 +19,24 @@ def test_the_corpus_knows_a_name_by_its_stem_or_an_acronym_by_its_words():
     corpus = "The European Union and Italy met at the United Nations Office in 2016."
     vocabulary = content_terms(corpus)
     acronyms = acronyms_of([corpus])
-    names = ["Italy", "EU", "UN", "2016", "Italian", "UK", "2024", "Dhaka"]
-    assert unknown(names, vocabulary, lambda: acronyms) == ["Italian", "UK", "2024", "Dhaka"]
+    names = ["Italy", "EU", "UN", "2016", "Italian", "UK", "2024", "Dhaka", "Libyan", "NGOs"]
+    unknowns = ["UK", "2024", "Dhaka", "Libyan", "NGOs"]
+    assert unknown(names, vocabulary, lambda: acronyms) == unknowns
+
+
+def test_an_adjective_of_nationality_names_its_country_and_a_plural_acronym_its_singular():
+    """ "the Bangladeshi official" is about Bangladesh; "NGOs" are NGOs."""
+    assert name_forms("Bangladeshi") == ["Bangladeshi", "Bangladesh"]
+    assert name_forms("Libyan")[-1] == "Libya" and name_forms("Afghan")[-1] == "Afghanistan"
+    assert name_forms("NGOs") == ["NGOs", "NGO"]
+    assert name_forms("Latin") == ["Latin"] and name_forms("Schengen") == ["Schengen"]
+    vocabulary = content_terms("A study on trafficking in Bangladesh, with NGO partners.")
+    assert unknown(["Bangladeshi", "NGOs", "Nepali"], vocabulary, lambda: set()) == ["Nepali"]
+
+
+def test_short_month_names_and_the_word_id_are_not_names():
+    question = "Did the Dec 2021 session say what counts as a fake ID? Which IDs count?"
+    assert anchors(question) == ["2021"]
 
 
 def test_a_texts_content_terms_are_its_bm25_tokens():

@@ -6,12 +6,12 @@ import datetime
 
 from assistant.asked_for import (
     ASKS_FOR_COUNTRIES,
-    countries_named,
     missing,
     other_instruments,
     proper_names,
     without_held_names,
 )
+from assistant.countries import countries_named
 from assistant.records import Passage
 from ingest.terms import content_terms
 

@@ -103,7 +103,23 @@ def test_dev_and_test_sets_are_new_user_phrased_cases_of_every_kind():
     assert all(c.evidence and c.key_facts for c in cases if c.answerable)
 
 
-@pytest.mark.parametrize("name", ["core", "dev", "test"])
+def test_coverage_cases_quote_the_corpus_and_repeat_no_other_set():
+    """Coverage's key facts and evidence are verbatim corpus text (else a case could never
+    pass), and its ids and questions are its own."""
+    corpus = " ".join(
+        " ".join(p.read_text(encoding="utf-8").split()).lower()
+        for p in sorted((ROOT / "corpus").rglob("*.txt"))
+    )
+    coverage = load_set(SETS / "coverage.jsonl")
+    others = [c for name in ("core", "dev", "test") for c in load_set(SETS / f"{name}.jsonl")]
+    assert len(coverage) >= 200 and all(c.answerable for c in coverage)
+    assert not {c.id for c in coverage} & {c.id for c in others}
+    assert not {c.question for c in coverage} & {c.question for c in others}
+    quoted = [p for c in coverage for p in [*c.evidence, *(f for g in c.key_facts for f in g)]]
+    assert [p for p in quoted if " ".join(p.lower().split()) not in corpus] == []
+
+
+@pytest.mark.parametrize("name", ["core", "dev", "coverage", "test"])
 def test_each_set_passes_its_gate_and_writes_reports(name, assistant, corpus_settings, tmp_path):
     """The CI quality gate: each set's committed baseline (evals/baseline.json) must hold."""
     path = SETS / f"{name}.jsonl"
@@ -122,7 +138,9 @@ def test_each_set_passes_its_gate_and_writes_reports(name, assistant, corpus_set
     assert problems == [], problems
     assert len((tmp_path / "results.jsonl").read_text().splitlines()) == overall["cases"]
     markdown = (tmp_path / "report.md").read_text()
-    assert "## Overall" in markdown and "## Failures" in markdown and "type:followup" in markdown
+    kinds = {f"type:{c.type}" for c in load_set(path)}
+    assert "## Overall" in markdown and "## Failures" in markdown
+    assert all(kind in markdown for kind in kinds)
     assert "<svg" in (tmp_path / "report.html").read_text()
     written = "".join(p.read_text() for p in tmp_path.iterdir())
     leaked = [

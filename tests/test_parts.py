@@ -25,6 +25,8 @@ def test_one_question_stays_whole():
         "What's the population of Mali? I want to put the numbers in context.",
         "Write a briefing note on GLO.ACT: what it is, who runs it and where it works",
         "Who delivers GLO.ACT together with UNODC?",
+        # "what does the treaty say" asks for the first part's answer from it, nothing more
+        "Can survivors get money for what they went through? what does the treaty say",
     ]:
         assert question_parts(whole) == [whole]
 
