@@ -148,10 +148,13 @@ def _with_sequels(
     by ...", an article's next paragraph). Bringing any next sentence, not only those that
     start "This"/"It"/"also", raised all-facts on core and dev, and on all three sets beside 200
     speeches. It must still be on the question's topic (`relevance_min`): a next sentence can
-    be off it, or an instruction planted in a document."""
+    be off it, or an instruction planted in a document. A next sentence that leads in a list
+    comes with its items, or not at all: "Such training shall include:" says nothing alone."""
     out = list(chosen)
     for pick in picks:
         sequel = _next_sentence(pick, candidates)
+        if sequel and sequel[-1].items:  # "Such training shall include:" needs its list
+            sequel = sequel[:-1] + quoted_unit(sequel[-1], tuning)
         if (
             sequel
             and sequel[-1] not in out

@@ -316,6 +316,28 @@ def test_a_chosen_list_item_is_quoted_with_its_lead_in_and_the_other_items():
     assert [c.text for c in chosen] == lines[:6]
 
 
+def test_a_next_sentence_that_leads_in_a_list_comes_with_its_items_or_not_at_all():
+    """ "Such training shall include:" quoted without its items says nothing (coverage's
+    question on immigration officers' training got just that)."""
+    from assistant.choosing import select
+
+    lines = [
+        "States Parties shall provide specialized training for immigration officials.",
+        "Such training shall include:",
+        "(a) Improving the security and quality of travel documents;",
+        "(b) Recognizing and detecting fraudulent travel or identity documents.",
+    ]
+    chosen = sorted(
+        select(_list_candidates(lines, best=0), most=1, tuning=Tuning()), key=lambda c: c.start
+    )
+    assert [c.text for c in chosen] == lines
+    first = len(lines[0].split())
+    chosen = select(
+        _list_candidates(lines, best=0), most=1, tuning=Tuning(max_quoted_words=first + 8)
+    )
+    assert [c.text for c in chosen] == lines[:1]
+
+
 def test_a_quoted_paragraph_brings_the_next_one_with_its_number_never_a_bare_number():
     """An article's next paragraph most often goes on about the point (art. 26: lighter
     sentences, then immunity); the "2." between them comes along, and never ends a quote."""
