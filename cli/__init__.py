@@ -11,7 +11,6 @@ import json
 import os
 import shlex
 import sys
-from pathlib import Path
 
 from pydantic import ValidationError
 
@@ -58,10 +57,10 @@ def _run_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 def _run_adapt(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.query_adapter import ADAPTER_FILE
-    from evals.adapter import make_adapter
+    from evals.adapter import TRAINING_SETS, make_adapter
     from evals.sets import EvalSetError
 
-    sets = args.sets or [Path("evals/sets/core.jsonl")]
+    sets = args.sets or list(TRAINING_SETS)
     out = args.out or settings.corpus_dir / ADAPTER_FILE
     try:
         note = make_adapter(settings, sets, out, args.strength)

@@ -167,7 +167,8 @@ def _add_tool_commands(commands: Any) -> None:
         action="append",
         type=Path,
         metavar="FILE",
-        help="eval set(s) to fit on (default: evals/sets/core.jsonl; keep dev and test out)",
+        help="set(s) to fit on, a set given twice weighing twice (default: core twice and "
+        "evals/training/lay.jsonl, as shipped; keep dev, coverage and test out)",
     )
     adapt.add_argument(
         "--out", type=Path, metavar="FILE", help="default: query-adapter.npz in the corpus folder"
@@ -175,8 +176,8 @@ def _add_tool_commands(commands: Any) -> None:
     adapt.add_argument(
         "--strength",
         type=float,
-        default=0.3,
-        help="how near the identity the map stays (0.3: dev all facts .678 -> .763)",
+        default=0.1,
+        help="how near the identity the map stays (chosen on dev and coverage)",
     )
     model = commands.add_parser("model", help="the local language model")
     model_commands = model.add_subparsers(dest="model_command", required=True)

@@ -2,7 +2,9 @@
 
 Each answerable case is asked through the engine with the adapter off; the sentences it weighed
 become the example's candidates, and those holding a key fact its answers. The shipped adapter
-is fitted on the core set only, so dev stays a set to tune on and test stays blind.
+is fitted on the core set (given twice: it weighs twice) and `evals/training/lay.jsonl`, 500
+plain-word questions written for fitting only, so dev and coverage stay sets to tune on and test
+stays blind.
 """
 
 from __future__ import annotations
@@ -19,6 +21,13 @@ from assistant.query_adapter import PROBE, Example, QueryAdapter, fit
 from assistant.service import Assistant
 from common.settings import Settings
 from evals.sets import EvalCase, load_set
+
+_EVALS = Path(__file__).resolve().parent
+TRAINING_SETS = (
+    _EVALS / "sets" / "core.jsonl",
+    _EVALS / "sets" / "core.jsonl",
+    _EVALS / "training" / "lay.jsonl",
+)
 
 
 def examples_of(assistant: Assistant, cases: list[EvalCase]) -> list[Example]:
@@ -63,7 +72,8 @@ def make_adapter(settings: Settings, sets: list[Path], out: Path, strength: floa
     matrix = fit(examples, strength=strength)
     digest = hashlib.sha256(b"".join(path.read_bytes() for path in sets)).hexdigest()[:12]
     note = (
-        f"fitted {datetime.date.today()} on {', '.join(str(p) for p in sets)} (sha256 {digest}): "
+        f"fitted {datetime.date.today()} on {', '.join(f'{p.parent.name}/{p.name}' for p in sets)} "
+        f"(sha256 {digest}): "
         f"{len(examples)} examples, strength {strength}"
     )
     probe = np.asarray(assistant.embed_texts([PROBE])[0], dtype=np.float32)

@@ -88,7 +88,28 @@ def test_an_adapter_loads_only_for_the_model_it_was_fitted_for(tmp_path: Path, c
 
 def test_the_shipped_adapter_is_loaded_and_says_how_it_was_made(assistant):
     assert assistant.adapter is not None
-    assert "evals/sets/core.jsonl" in assistant.adapter.note
+    assert "sets/core.jsonl" in assistant.adapter.note
+    assert "training/lay.jsonl" in assistant.adapter.note  # never dev, coverage or test
+    for held_out in ("dev", "coverage", "test"):
+        assert f"{held_out}.jsonl" not in assistant.adapter.note
+
+
+def test_the_training_questions_are_their_own_and_quote_the_corpus():
+    """evals/training/lay.jsonl repeats no eval case (else dev, coverage or test would be
+    measured on what the adapter learned), and its key facts are corpus text."""
+    from evals.sets import load_set
+
+    root = Path(__file__).resolve().parent.parent
+    training = load_set(root / "evals" / "training" / "lay.jsonl")
+    evals = [c for p in sorted((root / "evals" / "sets").glob("*.jsonl")) for c in load_set(p)]
+    assert len(training) >= 490 and all(c.answerable for c in training)
+    assert not {c.question.lower() for c in training} & {c.question.lower() for c in evals}
+    corpus = " ".join(
+        " ".join(p.read_text(encoding="utf-8").split()).lower()
+        for p in sorted((root / "corpus").rglob("*.txt"))
+    )
+    facts = [f for c in training for g in c.key_facts for f in g]
+    assert [f for f in facts if " ".join(f.lower().split()) not in corpus] == []
 
 
 @pytest.mark.parametrize(
