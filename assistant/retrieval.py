@@ -178,8 +178,7 @@ def hybrid_search(
     conversation: Sequence[str] = (),
     definition: bool = False,
 ) -> list[Passage]:
-    """The top `k` passages; documents the query names by an alias, or by a year that dates
-    only a few of them ("the guide that came out in 2021"), are searched first.
+    """The top `k` passages; documents the query names by an alias are searched first.
 
     A question about "the Smuggling Protocol" is answered from it before anything that merely
     discusses smuggling; a question naming two documents gets passages from each, in turn.
@@ -188,10 +187,9 @@ def hybrid_search(
     `conversation_documents`), and then of those its context names.
     """
     base = filters or Filters()
-    dated = snapshot.dated(query) if "dated_search" not in off else []
     named = [
         d
-        for d in dict.fromkeys([*conversation, *snapshot.mentioned(query), *dated])
+        for d in dict.fromkeys([*conversation, *snapshot.mentioned(query)])
         if base.admits_document(d) and "named_search" not in off
     ]
     general = _fused_search(

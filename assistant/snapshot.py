@@ -21,7 +21,7 @@ import numpy as np
 from assistant.anchors import unknown
 from assistant.asked_for import INSTRUMENT_NAME
 from assistant.filtered_search import FilteredSearch
-from assistant.question_kinds import defined_terms, years_in
+from assistant.question_kinds import defined_terms
 from assistant.records import Passage
 from ingest.store import Store
 from ingest.terms import content_terms
@@ -78,7 +78,6 @@ class Snapshot:
             "instrument_title_terms",
             "defined_terms",
             "position",
-            "_years",
         ):
             getattr(self, name)
         return self
@@ -89,17 +88,6 @@ class Snapshot:
         for doc_id, start, _ in self._mentions(text):
             found.setdefault(doc_id, start)
         return sorted(found, key=found.__getitem__)
-
-    def dated(self, text: str) -> list[str]:
-        """Documents dated in a year the text names ("the guide that came out in 2021"), when
-        that year tells a few documents apart (not when most of the corpus shares it)."""
-        years = set(years_in(text))
-        found = [d for d, year in self._years.items() if year in years]
-        return found if len(found) <= min(DATED_MOST, max(1, len(self._years) // 4)) else []
-
-    @cached_property
-    def _years(self) -> dict[str, str]:
-        return {str(m.get("doc_id", "")): str(m.get("year") or "") for m in self.metadatas}
 
     def without_names(self, text: str) -> str:
         """The text with the documents' names taken out: in "what does the Smuggling Protocol
@@ -211,8 +199,6 @@ def _idf(total: int, frequency: int) -> float:
     """BM25's IDF: never negative, so a word in every passage still counts a little."""
     return math.log(1 + (max(1, total) - frequency + 0.5) / (frequency + 0.5))
 
-
-DATED_MOST = 3  # a year naming more documents than this tells none apart
 
 # a capitalised word just before a name: "Understanding the ..."; not the first word of a
 # sentence ("Yes. Under the Smuggling Protocol") nor an acronym ("the UN Smuggling Protocol")

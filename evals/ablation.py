@@ -39,7 +39,6 @@ COMPONENTS = {
     "glossary": "lay words bring the documents' terms for them (corpus/glossary.toml) into retrieval",
     "follow_on": "a follow-up prefers what was not said yet",
     "named_search": "search a document the question names first",
-    "dated_search": "search the few documents dated in a year the question names first",
     "conversation_document": "a follow-up naming no document searches the one last quoted first",
     "seats": "each ranking's best passages keep a place near the top",
     "definition_terms": "a definition question also looks for 'shall mean' in BM25",

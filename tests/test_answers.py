@@ -235,28 +235,6 @@ def test_a_document_named_by_its_alias_is_searched_first(assistant):
     assert {p.doc_id for p in both[:2]} == {"smuggling-protocol", "trafficking-protocol"}
 
 
-def test_a_year_that_dates_few_documents_searches_them_first(assistant):
-    """ "the UN crime commission events in 2021" are the two 2021 notes, not the treaties that
-    discuss the commission: the EU's line there is quoted only with the year's search on."""
-    snapshot = assistant._snapshot
-    assert set(snapshot.dated("the guide that came out in 2021")) == {
-        "rso-ccpcj-side-event-2021",
-        "unodc-ccpcj-thematic-discussion-2021",
-    }
-    assert snapshot.dated("the treaties of 2000") == []  # three of eight: tells none apart
-    question = (
-        "What has the EU been saying about smuggling at the UN crime commission events in 2021?"
-        " I need their line for a meeting."
-    )
-    assert "combating criminal networks" in assistant.ask(question).answer
-    base = assistant.settings
-    try:
-        assistant.settings = base.model_copy(update={"ablate": ["dated_search"]})
-        assert "combating criminal networks" not in assistant.ask(question).answer
-    finally:
-        assistant.settings = base
-
-
 def _list_candidates(lines: list[str], best: int):
     import numpy as np
 
