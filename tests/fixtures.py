@@ -1,4 +1,5 @@
-"""Small files made on the fly for ingest tests: real PDFs, DOCX and broken inputs."""
+"""Small files made on the fly for ingest tests (real PDFs, DOCX and broken inputs), and the
+shipped corpus's text for checks that eval cases quote it."""
 
 from __future__ import annotations
 
@@ -80,3 +81,12 @@ def make_docx(path: Path, heading: str, paragraphs: list[str]) -> Path:
         document.add_paragraph(text)
     document.save(str(path))
     return path
+
+
+def folded_corpus_text() -> str:
+    """The shipped corpus's text, lower-cased with whitespace collapsed, as key facts are matched."""
+    corpus = Path(__file__).resolve().parent.parent / "corpus"
+    return " ".join(
+        " ".join(p.read_text(encoding="utf-8").split()).lower()
+        for p in sorted(corpus.rglob("*.txt"))
+    )

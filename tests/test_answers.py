@@ -235,6 +235,14 @@ def test_a_document_named_by_its_alias_is_searched_first(assistant):
     assert {p.doc_id for p in both[:2]} == {"smuggling-protocol", "trafficking-protocol"}
 
 
+def _quoted(lines: list[str], best: int, tuning: Tuning | None = None) -> list[str]:
+    """The lines `select` quotes when line `best` scores highest, in reading order."""
+    from assistant.choosing import select
+
+    chosen = select(_list_candidates(lines, best), most=1, tuning=tuning or Tuning())
+    return [c.text for c in sorted(chosen, key=lambda c: c.start)]
+
+
 def _list_candidates(lines: list[str], best: int):
     import numpy as np
 
@@ -292,8 +300,6 @@ def test_a_list_lead_in_brings_its_own_items_but_not_the_parent_list():
 
 
 def test_a_chosen_list_item_is_quoted_with_its_lead_in_and_the_other_items():
-    from assistant.choosing import select
-
     lines = [
         "Each State Party shall establish as criminal offences:",
         "a) The smuggling of migrants;",
@@ -303,39 +309,24 @@ def test_a_chosen_list_item_is_quoted_with_its_lead_in_and_the_other_items():
         "c) Enabling a person to remain in the State concerned by illegal means.",
         "Each State Party shall establish aggravating circumstances.",
     ]
-    chosen = sorted(
-        select(_list_candidates(lines, best=5), most=1, tuning=Tuning()), key=lambda c: c.start
-    )
     # the whole list, and the sentence after the chosen item while the quote has room
-    assert [c.text for c in chosen] == lines
+    assert _quoted(lines, best=5) == lines
     listed = sum(len(line.split()) for line in lines[:6])
-    tight = Tuning(max_quoted_words=listed)
-    chosen = sorted(
-        select(_list_candidates(lines, best=5), most=1, tuning=tight), key=lambda c: c.start
-    )
-    assert [c.text for c in chosen] == lines[:6]
+    assert _quoted(lines, best=5, tuning=Tuning(max_quoted_words=listed)) == lines[:6]
 
 
 def test_a_next_sentence_that_leads_in_a_list_comes_with_its_items_or_not_at_all():
     """ "Such training shall include:" quoted without its items says nothing (coverage's
     question on immigration officers' training got just that)."""
-    from assistant.choosing import select
-
     lines = [
         "States Parties shall provide specialized training for immigration officials.",
         "Such training shall include:",
         "(a) Improving the security and quality of travel documents;",
         "(b) Recognizing and detecting fraudulent travel or identity documents.",
     ]
-    chosen = sorted(
-        select(_list_candidates(lines, best=0), most=1, tuning=Tuning()), key=lambda c: c.start
-    )
-    assert [c.text for c in chosen] == lines
+    assert _quoted(lines, best=0) == lines
     first = len(lines[0].split())
-    chosen = select(
-        _list_candidates(lines, best=0), most=1, tuning=Tuning(max_quoted_words=first + 8)
-    )
-    assert [c.text for c in chosen] == lines[:1]
+    assert _quoted(lines, best=0, tuning=Tuning(max_quoted_words=first + 8)) == lines[:1]
 
 
 def test_a_quoted_paragraph_brings_the_next_one_with_its_number_never_a_bare_number():

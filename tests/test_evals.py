@@ -10,6 +10,7 @@ import pytest
 from evals.metrics import case_metrics
 from evals.runner import baseline_of, check, run
 from evals.sets import EvalSetError, load_set
+from tests.fixtures import folded_corpus_text
 
 ROOT = Path(__file__).resolve().parent.parent
 SETS = ROOT / "evals" / "sets"
@@ -106,10 +107,7 @@ def test_dev_and_test_sets_are_new_user_phrased_cases_of_every_kind():
 def test_coverage_cases_quote_the_corpus_and_repeat_no_other_set():
     """Coverage's key facts and evidence are verbatim corpus text (else a case could never
     pass), and its ids and questions are its own."""
-    corpus = " ".join(
-        " ".join(p.read_text(encoding="utf-8").split()).lower()
-        for p in sorted((ROOT / "corpus").rglob("*.txt"))
-    )
+    corpus = folded_corpus_text()
     coverage = load_set(SETS / "coverage.jsonl")
     others = [c for name in ("core", "dev", "test") for c in load_set(SETS / f"{name}.jsonl")]
     assert len(coverage) >= 200 and all(c.answerable for c in coverage)

@@ -12,6 +12,7 @@ import pytest
 
 from assistant.query_adapter import ADAPTER_FILE, PROBE, Example, QueryAdapter, fit
 from cli import main
+from tests.fixtures import folded_corpus_text
 
 
 def _unit(vector: np.ndarray) -> np.ndarray:
@@ -104,10 +105,7 @@ def test_the_training_questions_are_their_own_and_quote_the_corpus():
     evals = [c for p in sorted((root / "evals" / "sets").glob("*.jsonl")) for c in load_set(p)]
     assert len(training) >= 490 and all(c.answerable for c in training)
     assert not {c.question.lower() for c in training} & {c.question.lower() for c in evals}
-    corpus = " ".join(
-        " ".join(p.read_text(encoding="utf-8").split()).lower()
-        for p in sorted((root / "corpus").rglob("*.txt"))
-    )
+    corpus = folded_corpus_text()
     facts = [f for c in training for g in c.key_facts for f in g]
     assert [f for f in facts if " ".join(f.lower().split()) not in corpus] == []
 
