@@ -16,17 +16,17 @@ different model's adapter is not used.
 from __future__ import annotations
 
 import logging
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from assistant.fitted import PROBE, read_fitted
-
 log = logging.getLogger(__name__)
 
 ADAPTER_FILE = "query-adapter.npz"  # in the corpus folder
-__all__ = ["ADAPTER_FILE", "PROBE", "Example", "QueryAdapter", "fit"]
+PROBE = "Migrants shall not become liable to criminal prosecution for having been smuggled."
+SAME_MODEL = 0.99  # the probe's cosine between float32 and bfloat16 runs of one model is ~0.9999
 
 
 @dataclass(frozen=True)
@@ -49,18 +49,34 @@ class QueryAdapter:
     @classmethod
     def load(cls, path: Path, probe: np.ndarray) -> QueryAdapter | None:
         """The adapter in `path` if it was fitted for the model whose vector of `PROBE` is
-        `probe` (`fitted.read_fitted`), else None."""
-        arrays = read_fitted(path, probe, ("shift",), "query adapter", "palermo adapt")
-        if arrays is None:
+        `probe`; None when there is none, and a logged warning naming the file when it is
+        unreadable or another model's, so a bad adapter never stops answers."""
+        if not path.is_file():
+            return None
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                shift, fitted, note = data["shift"], data["probe"], str(data["note"])
+        except (OSError, KeyError, ValueError, zipfile.BadZipFile) as error:
+            log.warning("query adapter %s is not readable (%s): questions not adapted", path, error)
             return None
         size = len(probe)
-        if arrays["shift"].shape != (size, size):
+        if shift.shape != (size, size) or fitted.shape != (size,):
             log.warning(
-                "query adapter %s does not fit %d-dimensional vectors: not used", path, size
+                "query adapter %s is for %d-dimensional vectors, the model makes %d: not used; "
+                "refit it with `palermo adapt`",
+                path,
+                fitted.shape[0] if fitted.ndim == 1 else -1,
+                size,
             )
             return None
-        matrix = np.eye(size, dtype=np.float32) + arrays["shift"].astype(np.float32)
-        return cls(matrix, arrays["probe"], str(arrays["note"]))
+        if float(fitted @ probe) < SAME_MODEL:
+            log.warning(
+                "query adapter %s was fitted for another embedding model: not used; "
+                "refit it with `palermo adapt`",
+                path,
+            )
+            return None
+        return cls(np.eye(size, dtype=np.float32) + shift.astype(np.float32), fitted, note)
 
 
 @dataclass

@@ -36,8 +36,6 @@ class Question:
     proper_names: list[str] = field(default_factory=list)
     # each document's vector (`Snapshot.document_vectors`): is a sentence's document on topic?
     documents: dict[str, np.ndarray] = field(default_factory=dict)
-    # the scope model's chance that the whole question is of a kind the documents do not answer
-    out_of_scope: float = 0.0
     # the question before the query adapter moved its vectors: refusal's threshold was set on it
     plain: Question | None = None
     off: frozenset[str] = frozenset()  # engine components switched off (ablations only)

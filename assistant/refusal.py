@@ -1,7 +1,7 @@
 """Step 4 of the answer engine: decide whether to refuse instead of answering.
 
 The engine refuses when the best support is too weak, when the question names something the
-documents never mention, when it is of a kind they do not answer (`scope`), or when the sources lack what the question pins down (a figure, a date,
+documents never mention, or when the sources lack what the question pins down (a figure, a date,
 a year, or what `asked_for.missing` finds lacking); the refusal says why when it can.
 """
 
@@ -20,11 +20,6 @@ from assistant.question_kinds import (
     years_in,
 )
 from assistant.records import REFUSAL
-
-OF_ANOTHER_KIND = (
-    "It reads like a question of a kind they do not answer: one person's own case, what "
-    "happened after they were written, or figures, lists and laws they do not give."
-)
 
 
 def support(candidates: list[Candidate]) -> float:
@@ -56,8 +51,6 @@ def refusal_for(
         text += f" They never mention {', '.join(question.strangers)}."
     elif lacking:
         text += f" {lacking}"
-    elif question.out_of_scope >= question.tuning.scope_refusal:
-        text += f" {OF_ANOTHER_KIND}"
     return text
 
 
@@ -75,8 +68,6 @@ def refuses(
         return True
     if question.strangers:
         return True  # it asks about something the documents never mention
-    if question.out_of_scope >= question.tuning.scope_refusal:
-        return True  # of a kind the documents do not answer (`scope`)
     text, off = question.text, question.off
     best = max(chosen, key=lambda c: c.score)
     if asks_for_figure(text) and "figure_refusal" not in off:

@@ -26,7 +26,6 @@ from assistant.question import Question
 from assistant.question_kinds import asks_for_definition
 from assistant.records import Answer, EmptyStoreError, Filters, Passage
 from assistant.retrieval import conversation_of, hybrid_search, nearest_rows, sentences_of
-from assistant.scope import SCOPE_FILE, ScopeModel
 from assistant.snapshot import Snapshot
 from assistant.word_match import QuestionWords
 from common.settings import Settings, quiet_network_env
@@ -45,9 +44,10 @@ class Assistant:
         self.embedder = embedder
         self._embed_lock = threading.Lock()
         self.glossary = Glossary.load(settings.corpus_dir / "glossary.toml")
-        probe = np.asarray(self.embed_texts([PROBE])[0], dtype=np.float32)
-        self.adapter = QueryAdapter.load(settings.corpus_dir / ADAPTER_FILE, probe)
-        self.scope = ScopeModel.load(settings.corpus_dir / SCOPE_FILE, probe)
+        self.adapter = QueryAdapter.load(
+            settings.corpus_dir / ADAPTER_FILE,
+            np.asarray(self.embed_texts([PROBE])[0], dtype=np.float32),
+        )
         self._llm_lock = threading.Lock()
         self._llm: Any = None
         self._loaded = self._load()  # (snapshot, word vectors): swapped together, never apart
@@ -129,11 +129,10 @@ class Assistant:
         return sorted(self.store.documents().values(), key=lambda d: d.doc_id)
 
     def _embed(self, text: str) -> list[float]:
-        return self.embed_questions([text])[0]
+        return self._embed_queries([text])[0]
 
-    def embed_questions(self, texts: list[str]) -> list[list[float]]:
-        """Query embeddings of several texts (`encoder.encode_queries`); `palermo fit-scope`
-        fits the scope model on these."""
+    def _embed_queries(self, texts: list[str]) -> list[list[float]]:
+        """Query embeddings of several texts (`encoder.encode_queries`)."""
         with self._embed_lock:
             return encode_queries(self.embedder, texts)
 
@@ -233,7 +232,6 @@ class Assistant:
         drafts = []
         timings = {} if timings is None else timings  # `ask`'s, which starts empty
         vectors: dict[str, list[float]] = {}  # each text once: a comparison repeats them
-        scope = self._out_of_scope(question, history, off, vectors)
         for n, part in enumerate(parts):
             context = list(history) if n == 0 else [*history, {"role": "user", "content": parts[0]}]
             base = filters or Filters()
@@ -241,27 +239,10 @@ class Assistant:
             for doc_filters in [base.within(d) for d in compared] or [filters]:
                 drafts.append(
                     self._draft(
-                        part, context, doc_filters, off, (snapshot, words), timings, vectors, scope
+                        part, context, doc_filters, off, (snapshot, words), timings, vectors
                     )
                 )
         return drafts, snapshot.version
-
-    def _out_of_scope(
-        self,
-        question: str,
-        history: Sequence[Any],
-        off: frozenset[str],
-        vectors: dict[str, list[float]],
-    ) -> float:
-        """The scope model's chance that the question is of a kind the documents do not answer
-        (`scope`); 0 for a follow-up, whose own words say too little, or without a model."""
-        if self.scope is None or "scope_model" in off:
-            return 0.0
-        if history and "condense" not in off and condense(question, history) != question:
-            return 0.0
-        text = " ".join(question.split())
-        vector = self._embedder([text], vectors)(text)
-        return self.scope.out_of_scope(np.asarray(vector, dtype=np.float32))
 
     def _texts_to_embed(
         self, question: str, query: str, named: list[str], snapshot: Snapshot, off: frozenset[str]
@@ -307,7 +288,7 @@ class Assistant:
         first, and `vectors` keeps them for its other drafts (a comparison repeats them)."""
         missing = [text for text in dict.fromkeys(texts) if text not in vectors]
         if missing:
-            vectors.update(zip(missing, self.embed_questions(missing), strict=True))
+            vectors.update(zip(missing, self._embed_queries(missing), strict=True))
 
         def embed(text: str) -> list[float]:
             if text not in vectors:
@@ -325,11 +306,9 @@ class Assistant:
         loaded: tuple[Snapshot, WordVectors],
         timings: dict[str, float],
         vectors: dict[str, list[float]],
-        scope: float,
     ) -> Drafted:
         """The extractive answer to one question: retrieve a pool, choose sentences or refuse.
-        `vectors` holds the texts already embedded for this question; `scope` is the whole
-        question's `_out_of_scope`."""
+        `vectors` holds the texts already embedded for this question."""
         snapshot, words = loaded
         began = time.perf_counter()
         query = condense(question, history) if "condense" not in off else question
@@ -363,7 +342,6 @@ class Assistant:
             instrument_terms=snapshot.instrument_title_terms,
             wants_definition=asks_for_definition(bare, defined),
             documents=snapshot.document_vectors,
-            out_of_scope=scope,
             off=off,
             tuning=self.settings.tuning,
         )

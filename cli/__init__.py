@@ -71,22 +71,6 @@ def _run_adapt(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _run_fit_scope(args: argparse.Namespace, settings: Settings) -> int:
-    from assistant.scope import SCOPE_FILE
-    from evals.scope_fit import TRAINING_SETS, make_scope
-    from evals.sets import EvalSetError
-
-    sets = args.sets or list(TRAINING_SETS)
-    out = args.out or settings.corpus_dir / SCOPE_FILE
-    try:
-        note = make_scope(settings, sets, out, args.strength)
-    except (OSError, EvalSetError, ValueError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
-    print(f"wrote {out}: {note}")
-    return 0
-
-
 def _run_serve(args: argparse.Namespace, settings: Settings) -> int:
     from app import serve
 
@@ -168,7 +152,6 @@ def main(argv: list[str] | None = None) -> int:
         "feedback": _run_feedback,
         "model": _run_model,
         "adapt": _run_adapt,
-        "fit-scope": _run_fit_scope,
     }
     from assistant.records import EmptyStoreError
 

@@ -179,29 +179,6 @@ def _add_tool_commands(commands: Any) -> None:
         default=0.1,
         help="how near the identity the map stays (chosen on dev and coverage)",
     )
-    scope = commands.add_parser(
-        "fit-scope",
-        help="fit the scope model that tells questions the documents do not answer "
-        "(assistant/scope.py)",
-    )
-    scope.add_argument(
-        "--set",
-        dest="sets",
-        action="append",
-        type=Path,
-        metavar="FILE",
-        help="set(s) to fit on (default: core, evals/training/lay.jsonl and "
-        "evals/training/out_of_scope.jsonl, as shipped; keep dev, coverage and test out)",
-    )
-    scope.add_argument(
-        "--out", type=Path, metavar="FILE", help="default: scope-model.npz in the corpus folder"
-    )
-    scope.add_argument(
-        "--strength",
-        type=float,
-        default=0.03,
-        help="how strongly the weights are held to zero (chosen on dev and coverage)",
-    )
     model = commands.add_parser("model", help="the local language model")
     model_commands = model.add_subparsers(dest="model_command", required=True)
     install = model_commands.add_parser(

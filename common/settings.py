@@ -144,12 +144,6 @@ class Tuning(BaseModel):
     figure_match: float = Field(
         0.35, description="Least similarity between the thing asked about and the thing counted."
     )
-    scope_refusal: float = Field(
-        0.9,
-        description="Refuse a stand-alone question the scope model (assistant/scope.py) gives "
-        "this chance or more of being of a kind the documents do not answer (chosen on dev and "
-        "coverage).",
-    )
     # verifying LLM answers (assistant/verify.py; calibrated on core, see the comment there)
     lexical_min: float = Field(
         0.5, description="Share of a sentence's content words found in the cited passages."

@@ -21,8 +21,6 @@ COMPONENTS = {
     "threshold": "refuse when the best sentence scores below refusal_threshold",
     "figure_refusal": "refuse a figure question whose best sentence has no such figure",
     "date_refusal": "refuse an on-what-date question whose best sentence has no date",
-    "scope_model": "refuse a stand-alone question the scope model finds of a kind the documents "
-    "do not answer (corpus/scope-model.npz, `palermo fit-scope`)",
     "personal_advice": "refuse advice on one person's own case ('my cousin ... jail?')",
     "party_status": "refuse 'is X a party to ...' when no quote names X with its status",
     "country_named": "refuse when a country the question names is in no cited passage",
