@@ -22,8 +22,10 @@ log = logging.getLogger(__name__)
 
 
 def _stems(text: str) -> tuple[str, ...]:
-    """A text's word stems; a stop word stays itself, so "kick in" is not just "kick"."""
-    words = WORD.findall(text.lower())
+    """A text's word stems; a stop word stays itself, so "kick in" is not just "kick". A
+    hyphenated word is its parts: the stemmer keeps a hyphenated word's first part only, which
+    made "stand-alone" match any "stand" ("stand trial") and "cross-border" any "cross"."""
+    words = [part for word in WORD.findall(text.lower()) for part in word.split("-") if part]
     return tuple(
         f"~{word}" if not stem or word in STOPWORDS_EN_PLUS else stem
         for stem, word in zip(stems_of(words), words, strict=True)

@@ -40,6 +40,23 @@ def test_a_documents_short_name_brings_no_terms():
     assert "removal of organs" in glossary.expand("do smugglers sell their organs?")
 
 
+def test_a_hyphenated_phrase_matches_only_whole(tmp_path):
+    """The stemmer keeps a hyphenated word's first part only: "stand-alone" was "stand" and
+    brought its terms to "can he stand trial there?"."""
+    path = tmp_path / "glossary.toml"
+    path.write_text(
+        '[[entry]]\nterms = ["interpreted together"]\nlay = ["stand-alone"]\n'
+        '[[entry]]\nterms = ["transnational"]\nlay = ["cross-border"]\n',
+        encoding="utf-8",
+    )
+    glossary = Glossary.load(path)
+    assert glossary.expand("can he stand trial there?") == []
+    assert glossary.expand("is the protocol a stand-alone treaty?") == ["interpreted together"]
+    assert glossary.expand("people who crossed the border") == []
+    assert glossary.expand("only cross border cases?") == ["transnational"]
+    assert glossary.expand("only cross-border cases?") == ["transnational"]
+
+
 def test_a_bad_glossary_is_named_in_a_warning_and_answers_go_on(tmp_path, caplog):
     broken = tmp_path / "glossary.toml"
     broken.write_text("[[entry]\nterms = [", encoding="utf-8")
