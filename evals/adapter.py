@@ -71,9 +71,9 @@ def make_adapter(settings: Settings, sets: list[Path], out: Path, strength: floa
     examples = examples_of(assistant, cases)
     matrix = fit(examples, strength=strength)
     digest = hashlib.sha256(b"".join(path.read_bytes() for path in sets)).hexdigest()[:12]
+    names = ", ".join(f"{p.parent.name}/{p.name}" for p in sets)
     note = (
-        f"fitted {datetime.date.today()} on {', '.join(f'{p.parent.name}/{p.name}' for p in sets)} "
-        f"(sha256 {digest}): "
+        f"fitted {datetime.date.today()} on {names} (sha256 {digest}): "
         f"{len(examples)} examples, strength {strength}"
     )
     probe = np.asarray(assistant.embed_texts([PROBE])[0], dtype=np.float32)
