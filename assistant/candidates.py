@@ -39,7 +39,6 @@ class Candidate:
     meaning: float = 0.0
     words: float = 0.0
     score: float = 0.0
-    covers: dict[str, float] = field(default_factory=dict)  # question term -> its share
     terms: set[str] = field(default_factory=set)  # its stemmed content words
     quotable: bool = True
     items: list[Candidate] = field(default_factory=list)  # a lead-in's list items

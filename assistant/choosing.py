@@ -1,9 +1,8 @@
 """Step 3 of the answer engine: choose the sentences to quote.
 
-The best sentence, then runners-up that are nearly as good or answer another part of the
-question, none restating another. Each is quoted as a unit (a list with its lead-in); a few
-sentences between two chosen ones fill the gap, and each chosen one brings the sentence after it
-while the quote has room. The shares and word limits are `Settings.tuning`'s (`question.tuning`).
+The best sentence, then runners-up that are nearly as good, none restating another. Each is
+quoted as a unit (a list with its lead-in); a few sentences between two chosen ones fill the gap,
+and each chosen one brings the sentence after it while the quote has room. The shares and word limits are `Settings.tuning`'s (`question.tuning`).
 """
 
 from __future__ import annotations
@@ -27,7 +26,6 @@ def choose(
         [c for c in candidates if c.passage.chunk_id in kept],
         most * scale,
         tuning,
-        question.named,
         question.off,
         tuning.max_answer_words * scale,
     )
@@ -37,17 +35,14 @@ def select(
     candidates: list[Candidate],
     most: int,
     tuning: Tuning,
-    named: list[str] = (),
     off: frozenset[str] = frozenset(),
     longest: int | None = None,
 ) -> list[Candidate]:
-    """The best sentence, then runners-up that are nearly as good or answer another part.
+    """The best sentence, then runners-up nearly as good (`close_runner_up` of its score).
 
-    A question with several parts ("X's role in A, and who represented B") is answered by
-    sentences that together cover its words: a sentence a little weaker than the best is still
-    taken when it covers question words the chosen ones do not. Each is quoted as a unit (a list
-    with its lead-in), and sentences between two chosen ones of a passage fill the gap. The
-    quotes hold at most `longest` words (default `tuning.max_answer_words`).
+    Lay questions often ask two things at once, which a runner-up answers. Each is quoted as a
+    unit (a list with its lead-in), and sentences between two chosen ones of a passage fill the
+    gap. The quotes hold at most `longest` words (default `tuning.max_answer_words`).
     """
     longest = tuning.max_answer_words if longest is None else longest
     ranked = sorted((c for c in candidates if c.quotable), key=lambda c: -c.score)
@@ -55,35 +50,17 @@ def select(
         return []
     best = ranked[0]
     picks = [best]
-    if len(named) > 1 and "comparison_picks" not in off:
-        for doc_id in named:  # a comparison: the best sentence of each document it names
-            own = next((c for c in ranked if c.passage.doc_id == doc_id), None)
-            if own and own not in picks and own.score >= best.score * tuning.comparison_share:
-                picks.append(own)
-    chosen: list[Candidate] = []
-    for pick in picks:
-        chosen += [c for c in quoted_unit(pick, tuning) if c not in chosen]
-    covered = {term for c in chosen for term in c.covers}
+    chosen = quoted_unit(best, tuning)
     for candidate in ranked[1:]:
         if len(picks) >= most:
             break
-        if candidate in chosen:
-            continue
-        new = sum(share for term, share in candidate.covers.items() if term not in covered)
-        close = candidate.score >= best.score * tuning.close_runner_up
-        complementary = (
-            candidate.score >= best.score * tuning.complementary_runner_up
-            and new >= tuning.complementary_new
-            and "complementary" not in off
-        )
-        if not (close or complementary) or _redundant(candidate, chosen):
+        if candidate in chosen or candidate.score < best.score * tuning.close_runner_up:
             continue
         unit = [c for c in quoted_unit(candidate, tuning) if c not in chosen]
-        if _size(chosen) + _size(unit) > longest:
+        if _redundant(candidate, chosen) or _size(chosen) + _size(unit) > longest:
             continue
         picks.append(candidate)
         chosen += unit
-        covered |= {term for c in unit for term in c.covers}
     if "gap_fill" not in off:
         chosen = _fill_gaps(chosen, candidates, tuning)
     return chosen if "sequels" in off else _with_sequels(chosen, picks, candidates, tuning)

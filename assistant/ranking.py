@@ -26,7 +26,7 @@ from ingest.terms import content_terms
 
 
 def match_words(candidates: list[Candidate], question: Question) -> None:
-    """The question's informative words each sentence holds (`covers`, `words`), once per pool:
+    """How many of the question's informative words each sentence holds (`words`), once per pool:
     the adapted question's scoring reuses them (`query_adapter` moves only the meaning)."""
     off = question.off
     span = question.tuning.nearby_words if "nearby" not in off else 0
@@ -37,7 +37,7 @@ def match_words(candidates: list[Candidate], question: Question) -> None:
         unit = " ".join(c.text for c in candidate.block())
         if "name_words" not in off:
             unit = without_held_names(unit, question.instrument_terms)
-        candidate.covers, nearby = question.words.meet(unit, span)
+        _, nearby = question.words.meet(unit, span)
         candidate.words = nearby if "words" not in off else 0.0
 
 

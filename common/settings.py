@@ -112,15 +112,6 @@ class Tuning(BaseModel):
     close_runner_up: float = Field(
         0.7, description="A runner-up scoring this share of the best is quoted (dev .455 -> .527)."
     )
-    complementary_runner_up: float = Field(
-        0.6, description="Or this lower share when it holds question words the chosen ones lack."
-    )
-    complementary_new: float = Field(
-        0.15, description="Least share of the question's words a complementary runner-up adds."
-    )
-    comparison_share: float = Field(
-        0.5, description="A comparison quotes each named document's best at this share of the best."
-    )
     overview_scale: int = Field(
         3, description="An overview (a briefing, key points) quotes this many times more."
     )
