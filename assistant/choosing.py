@@ -2,7 +2,8 @@
 
 The best sentence, then runners-up that are nearly as good, none restating another. Each is
 quoted as a unit (a list with its lead-in); a few sentences between two chosen ones fill the gap,
-and each chosen one brings the sentence after it while the quote has room. The shares and word limits are `Settings.tuning`'s (`question.tuning`).
+and each chosen one brings the sentence after it while the quote has room. The shares and word
+limits are `Settings.tuning`'s (`question.tuning`).
 """
 
 from __future__ import annotations
