@@ -51,7 +51,7 @@ def select(
         return []
     best = ranked[0]
     picks = [best]
-    chosen = quoted_unit(best, tuning)
+    chosen = list(quoted_unit(best, tuning))  # grown below: never a candidate's own list
     for candidate in ranked[1:]:
         if len(picks) >= most:
             break

@@ -37,7 +37,7 @@ def match_words(candidates: list[Candidate], question: Question) -> None:
         unit = " ".join(c.text for c in candidate.block())
         if "name_words" not in off:
             unit = without_held_names(unit, question.instrument_terms)
-        _, nearby = question.words.meet(unit, span)
+        nearby = question.words.meet(unit, span)
         candidate.words = nearby if "words" not in off else 0.0
 
 

@@ -98,22 +98,21 @@ class QuestionWords:
     def coverage(self, text: str) -> dict[str, float]:
         """Each question word's share met by the text: whole for the same stem, in part for a
         word of like meaning (cosine above `match_floor`, scaled)."""
-        return self.meet(text, 0)[0]
+        whole = self._met(WORD.findall(text.lower())).max(axis=1, initial=0.0)
+        return {word: float(whole[row]) for row, word in enumerate(self.words) if whole[row]}
 
-    def meet(self, text: str, span: int) -> tuple[dict[str, float], float]:
-        """The text's coverage, and the most of the question's words that any `span` running
-        words of it meet (0: no limit).
+    def meet(self, text: str, span: int) -> float:
+        """The most of the question's words that any `span` running words of the text meet
+        (0: no limit).
 
         A long sentence holds many words somewhere; the one that answers holds them close
         together ("migrants ... liable to criminal prosecution under this Protocol").
         """
         met = self._met(WORD.findall(text.lower()))
-        whole = met.max(axis=1, initial=0.0)
-        covers = {word: float(whole[row]) for row, word in enumerate(self.words) if whole[row]}
         if not span or met.shape[1] <= span:
-            return covers, float(whole.sum())
+            return float(met.max(axis=1, initial=0.0).sum())
         windows = np.lib.stride_tricks.sliding_window_view(met, span, axis=1)
-        return covers, float(windows.max(axis=2).sum(axis=0).max())
+        return float(windows.max(axis=2).sum(axis=0).max())
 
     def _met(self, words: list[str]) -> np.ndarray:
         """Question words × text words: the share of each question word each text word meets."""
