@@ -95,15 +95,16 @@ def test_the_shipped_adapter_is_loaded_and_says_how_it_was_made(assistant):
         assert f"{held_out}.jsonl" not in assistant.adapter.note
 
 
-def test_the_training_questions_are_their_own_and_quote_the_corpus():
-    """evals/training/lay.jsonl repeats no eval case (else dev, coverage or test would be
-    measured on what the adapter learned), and its key facts are corpus text."""
+@pytest.mark.parametrize(("name", "least"), [("lay.jsonl", 490), ("kinds.jsonl", 390)])
+def test_the_training_questions_are_their_own_and_quote_the_corpus(name: str, least: int):
+    """The training questions (evals/training/) repeat no eval case (else dev, coverage or test
+    would be measured on what an adapter learned), and their key facts are corpus text."""
     from evals.sets import load_set
 
     root = Path(__file__).resolve().parent.parent
-    training = load_set(root / "evals" / "training" / "lay.jsonl")
+    training = load_set(root / "evals" / "training" / name)
     evals = [c for p in sorted((root / "evals" / "sets").glob("*.jsonl")) for c in load_set(p)]
-    assert len(training) >= 490 and all(c.answerable for c in training)
+    assert len(training) >= least and all(c.answerable for c in training)
     assert not {c.question.lower() for c in training} & {c.question.lower() for c in evals}
     corpus = folded_corpus_text()
     facts = [f for c in training for g in c.key_facts for f in g]
