@@ -55,6 +55,10 @@ def case_metrics(
     ]
     text = "" if refused else answer.get("answer", "")
     met = [_contains_any(text, group) for group in case.key_facts]
+    # the ceiling of all_facts for quoting the passages shown: below it, the sentences chosen
+    # lose facts the passages hold; above the rest, retrieval does
+    shown = " ".join(p.get("quote", "") for p in retrieved)
+    held = [_contains_any(shown, group) for group in case.key_facts]
     out = {f"hit@{k}": float(rank is not None and rank <= k) for k in HITS}
     out.update(
         {
@@ -63,6 +67,7 @@ def case_metrics(
             "citation_precision": sum(precise) / len(precise) if precise else 0.0,
             "key_fact_recall": sum(met) / len(met) if met else 1.0,
             "all_facts": float(all(met)),
+            "all_facts_shown": float(all(held)),
             "refused": float(refused),
             "latency_ms": latency,
         }

@@ -69,6 +69,10 @@ def test_case_metrics_follow_their_definitions():
     assert metrics["hit@1"] == 0.0 and metrics["hit@3"] == 1.0 and metrics["mrr"] == 0.5
     assert metrics["citation_support"] == 1.0 and metrics["citation_precision"] == 1.0
     assert metrics["key_fact_recall"] == 0.5 and metrics["all_facts"] == 0.0
+    assert metrics["all_facts_shown"] == 0.0  # no passage shown says "European Union"
+    eu = {"chunk_id": "z", "quote": "The European Union moderated."}
+    shown = case_metrics(case, {**answer, "retrieved": [*answer["retrieved"], eu]}, None)
+    assert shown["all_facts_shown"] == 1.0 and shown["all_facts"] == 0.0
     refused = case_metrics(case, {**answer, "refused": True, "answer": "x"}, None)
     assert refused["refused"] == 1.0 and refused["key_fact_recall"] == 0.0
 
