@@ -55,8 +55,8 @@ def case_metrics(
     ]
     text = "" if refused else answer.get("answer", "")
     met = [_contains_any(text, group) for group in case.key_facts]
-    # the ceiling of all_facts for quoting the passages shown: below it, the sentences chosen
-    # lose facts the passages hold; above the rest, retrieval does
+    # the ceiling of all_facts for an answer quoting the passages shown: the gap below it is
+    # lost in choosing sentences, the gap above it in retrieval
     shown = " ".join(p.get("quote", "") for p in retrieved)
     held = [_contains_any(shown, group) for group in case.key_facts]
     out = {f"hit@{k}": float(rank is not None and rank <= k) for k in HITS}
