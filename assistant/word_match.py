@@ -95,12 +95,6 @@ class QuestionWords:
             else np.zeros((len(self.words), 0), dtype=np.float32)
         )
 
-    def coverage(self, text: str) -> dict[str, float]:
-        """Each question word's share met by the text: whole for the same stem, in part for a
-        word of like meaning (cosine above `match_floor`, scaled)."""
-        whole = self._met(WORD.findall(text.lower())).max(axis=1, initial=0.0)
-        return {word: float(whole[row]) for row, word in enumerate(self.words) if whole[row]}
-
     def meet(self, text: str, span: int) -> float:
         """The most of the question's words that any `span` running words of the text meet
         (0: no limit).
