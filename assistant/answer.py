@@ -9,7 +9,8 @@ see `question`). The steps, each in its own module; their tuned weights and thre
    lists linked to their lead-ins.
 2. rank (`ranking`): score each sentence by meaning and by the question's words, with nudges by
    kind of question; show the passages with the best sentences.
-3. choose (`choosing`): the best non-redundant sentences, each quoted as a unit (a list whole).
+3. choose (`choosing`): the best non-redundant sentences, each quoted as a unit (a list whole);
+   an answer not refused is widened by other shown passages and quotes its best passages whole.
 4. refuse (`refusal`): when the best support (scored with the question's own vector, not the
    `query_adapter`'s) is too weak, or the sources lack what the question
    pins down (a figure, a date, a year), refuse instead of guessing.
@@ -24,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.candidates import Candidate, candidates_for
-from assistant.choosing import choose, with_other_passages
+from assistant.choosing import choose, with_other_passages, with_whole_passages
 from assistant.compose import compose
 from assistant.question import Question
 from assistant.question_kinds import Similarity
@@ -69,6 +70,7 @@ def answer_from(
     if refusal is not None:
         return Drafted(refusal, [], True, found, shown, chosen, question, candidates)
     chosen = with_other_passages(question, candidates, shown, chosen)
+    chosen = with_whole_passages(question, candidates, chosen)
     text, citations = compose(chosen)
     return Drafted(text, citations, False, found, shown, chosen, question, candidates)
 

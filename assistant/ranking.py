@@ -120,7 +120,7 @@ def _follow_on(candidates: list[Candidate], said: set[str], onwards: bool, tunin
     if not shared:
         return
     for candidate, count in shared.items():
-        if count / len(candidate.terms) > restates:  # nothing new
+        if restates_said(candidate, said, tuning):  # nothing new
             candidate.score *= tuning.restated_onwards_factor if onwards else tuning.restated_factor
         elif count / len(said) > restates:
             candidate.score *= tuning.restated_factor  # what was said, and a little more
@@ -135,6 +135,12 @@ def _follow_on(candidates: list[Candidate], said: set[str], onwards: bool, tunin
     after = [c for c in same_document if c.start >= anchor.end]
     for candidate in after[: tuning.following_sentences]:
         candidate.score += tuning.following_onwards_bonus if onwards else tuning.following_bonus
+
+
+def restates_said(candidate: Candidate, said: set[str], tuning: Tuning) -> bool:
+    """Whether a sentence says nothing the conversation has not said: most of its words were."""
+    terms = candidate.terms
+    return bool(terms) and len(terms & said) / len(terms) > tuning.restates
 
 
 def rerank(passages: list[Passage], candidates: list[Candidate], keep: int) -> list[Passage]:

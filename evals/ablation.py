@@ -60,9 +60,8 @@ COMPONENTS = {
     "year_nudge": "a year in the question prefers passages of that year",
     "kind_tests": "a figure/date/person/body question prefers sentences of that kind",
     "overview": "a request for a briefing, summary or key points quotes up to 3x more",
-    "gap_fill": "quote the few sentences between two chosen ones",
     "other_passages": "a shown passage no quote comes from adds its best sentence while there is room",
-    "sequels": "each chosen sentence brings the next one of its passage while the quote has room",
+    "whole_passages": "the passages of the answer's two best quotes are quoted whole",
 }
 SHOWN = ("all_facts", "citation_support", "hit@5", "refusal_recall", "false_refusal")
 

@@ -39,11 +39,13 @@ def test_a_word_of_a_treatys_name_does_not_answer_the_question(assistant):
 
 def test_what_is_a_defined_term_is_answered_with_its_definition(assistant):
     """The plainest question of all names a term the instruments define in other words."""
-    answer = assistant.ask("What is human trafficking?")
-    assert answer.answer.startswith("For the purposes of this Protocol")
-    assert '"Trafficking in persons" shall mean' in answer.answer
-    answer = assistant.ask("What is migrant smuggling under the Protocol?")
-    assert answer.answer.startswith('a) "Smuggling of migrants" shall mean')
+    for question, definition in [
+        ("What is human trafficking?", '"Trafficking in persons" shall mean'),
+        ("What is migrant smuggling under the Protocol?", '"Smuggling of migrants" shall mean'),
+    ]:
+        first_quote = assistant.ask(question).answer.split("[1]")[0]
+        assert first_quote.startswith("For the purposes of this Protocol")
+        assert definition in first_quote
 
 
 def test_every_quote_is_the_cleaned_document_text_at_its_offsets(assistant):
@@ -273,18 +275,6 @@ def test_a_document_name_inside_another_title_does_not_name_that_document(assist
     assert "jointly developed by the RSO" in answer.answer
 
 
-def test_a_quoted_sentence_brings_the_next_one_when_it_goes_on_about_the_same_thing():
-    from assistant.choosing import select
-
-    lines = [
-        "The publication was introduced by the Co-Manager of the Office.",
-        "This publication was jointly developed by the Office and UNODC.",
-        "The next tool showcased was a toolkit.",
-    ]
-    chosen = [c.text for c in select(_list_candidates(lines, best=0), most=1, tuning=Tuning())]
-    assert chosen == lines[:2]
-
-
 def test_a_list_lead_in_brings_its_own_items_but_not_the_parent_list():
     from assistant.choosing import select
 
@@ -309,49 +299,7 @@ def test_a_chosen_list_item_is_quoted_with_its_lead_in_and_the_other_items():
         "c) Enabling a person to remain in the State concerned by illegal means.",
         "Each State Party shall establish aggravating circumstances.",
     ]
-    # the whole list, and the sentence after the chosen item while the quote has room
-    assert _quoted(lines, best=5) == lines
-    listed = sum(len(line.split()) for line in lines[:6])
-    assert _quoted(lines, best=5, tuning=Tuning(max_quoted_words=listed)) == lines[:6]
-
-
-def test_a_next_sentence_that_leads_in_a_list_comes_with_its_items_or_not_at_all():
-    """ "Such training shall include:" quoted without its items says nothing (coverage's
-    question on immigration officers' training got just that)."""
-    lines = [
-        "States Parties shall provide specialized training for immigration officials.",
-        "Such training shall include:",
-        "(a) Improving the security and quality of travel documents;",
-        "(b) Recognizing and detecting fraudulent travel or identity documents.",
-    ]
-    assert _quoted(lines, best=0) == lines
-    first = len(lines[0].split())
-    assert _quoted(lines, best=0, tuning=Tuning(max_quoted_words=first + 8)) == lines[:1]
-
-
-def test_a_quoted_paragraph_brings_the_next_one_with_its_number_never_a_bare_number():
-    """An article's next paragraph most often goes on about the point (art. 26: lighter
-    sentences, then immunity); the "2." between them comes along, and never ends a quote."""
-    from assistant.candidates import quotable
-    from assistant.choosing import select
-
-    lines = [
-        "1.",
-        "Each State Party shall consider mitigating punishment of an accused person who cooperates.",
-        "2.",
-        "Each State Party shall consider granting immunity from prosecution to such a person.",
-        "3.",
-        "Protection of such persons shall be as provided for in article 24.",
-    ]
-    candidates = _list_candidates(lines, best=1)
-    for candidate in candidates:
-        candidate.quotable = quotable(candidate.text)
-    chosen = sorted(select(candidates, most=1, tuning=Tuning()), key=lambda c: c.start)
-    assert [c.text for c in chosen] == lines[1:4]
-    # a next sentence off the question's topic (or an instruction planted in a document) is not
-    candidates[3].meaning = 0.0
-    chosen = sorted(select(candidates, most=1, tuning=Tuning()), key=lambda c: c.start)
-    assert [c.text for c in chosen] == lines[1:2]
+    assert _quoted(lines, best=5) == lines[:6]  # the whole list, not the sentence after it
 
 
 def test_an_answer_is_widened_by_the_best_sentence_of_each_shown_passage_it_does_not_quote():
@@ -381,6 +329,62 @@ def test_an_answer_is_widened_by_the_best_sentence_of_each_shown_passage_it_does
     assert with_other_passages(no_room, candidates, shown, chosen) == chosen
     ablated = SimpleNamespace(off=frozenset({"other_passages"}), tuning=Tuning())
     assert with_other_passages(ablated, candidates, shown, chosen) == chosen
+
+
+def test_the_passages_of_the_best_quotes_are_quoted_whole():
+    """A key fact an answer misses most often stands in a passage it quotes, away from the quote:
+    the passages of the two best quotes come whole, a weaker quote's passage does not."""
+    from types import SimpleNamespace
+
+    from assistant.choosing import with_whole_passages
+
+    passages = [
+        _list_candidates([f"Passage {n} opens here.", f"It goes on {n}.", f"It ends {n}."], 0)
+        for n in range(3)
+    ]
+    for number, sentences in enumerate(passages):
+        for sentence in sentences:
+            sentence.passage = replace(sentences[0].passage, chunk_id=f"p:{number}")
+            sentence.score = 0.1
+    passages[1][0].score, passages[0][2].score, passages[2][1].score = 0.9, 0.6, 0.3
+    candidates = [c for sentences in passages for c in sentences]
+    chosen = [passages[1][0], passages[0][2], passages[2][1]]
+    question = SimpleNamespace(off=frozenset(), tuning=Tuning(), said="")
+    whole = with_whole_passages(question, candidates, chosen)
+    assert set(whole) == {*passages[0], *passages[1], passages[2][1]}
+    assert whole[:3] == chosen  # the chosen quotes keep their order; compose reorders by passage
+    one = SimpleNamespace(off=frozenset(), tuning=Tuning(whole_passages=1), said="")
+    assert set(with_whole_passages(one, candidates, chosen)) == {*passages[1], *chosen}
+    ablated = SimpleNamespace(off=frozenset({"whole_passages"}), tuning=Tuning(), said="")
+    assert with_whole_passages(ablated, candidates, chosen) == chosen
+    # a sentence off the question's topic (or an instruction planted in a document) stays out
+    passages[0][1].meaning = 0.0
+    assert passages[0][1] not in with_whole_passages(question, candidates, chosen)
+
+
+@pytest.mark.parametrize(
+    ("question", "fact"),
+    [
+        (
+            "When a flag country agrees, what can our coast guard do with the ship?",
+            "persons and cargo on board",
+        ),
+        (
+            "What training should border officials get under the smuggling protocol?",
+            "conventional and non-conventional points of entry",
+        ),
+    ],
+)
+def test_a_fact_away_from_the_best_quote_comes_with_its_passage(assistant, question, fact):
+    """Article 8's list of what the flag State may authorise, and Article 14's training topics,
+    share no word with these questions; their passages' best sentences do, and bring them."""
+    base = assistant.settings
+    assert fact in " ".join(assistant.ask(question).answer.split())
+    try:
+        assistant.settings = base.model_copy(update={"ablate": ["whole_passages"]})
+        assert fact not in " ".join(assistant.ask(question).answer.split())
+    finally:
+        assistant.settings = base
 
 
 def test_the_settings_tuning_reaches_retrieval_and_ranking(assistant):
