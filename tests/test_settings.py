@@ -77,7 +77,7 @@ def test_a_tuning_value_reaches_the_engine():
         "Each State Party shall adopt legislative measures against smuggling.",
         "Migrants shall not become liable to criminal prosecution for having been smuggled.",
     ]
-    # two passages: a runner-up of the same passage would come along as the best's sequel
+    # two passages, each its own quote
     passages = [
         Passage(f"p:{n}", "doc", "T", "", "", "", "", None, line, 0, 0)
         for n, line in enumerate(lines)
