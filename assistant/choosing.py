@@ -116,12 +116,12 @@ def with_whole_passages(
     """
     if not chosen or "whole_passages" in question.off:
         return chosen
+    tuning = question.tuning
     best_first: list[str] = []
     for candidate in sorted(chosen, key=lambda c: -c.score):
         if candidate.passage.chunk_id not in best_first:
             best_first.append(candidate.passage.chunk_id)
-    whole = set(best_first[: question.tuning.whole_passages])
-    tuning = question.tuning
+    whole = set(best_first[: tuning.whole_passages])
     said = content_terms(question.said) if question.said else set()
     return chosen + [
         c
