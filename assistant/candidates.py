@@ -56,6 +56,15 @@ class Candidate:
         return out
 
 
+def passages_best_first(sentences: list[Candidate]) -> list[str]:
+    """The chunk ids of the sentences' passages, the one holding the best-scoring sentence first."""
+    order: list[str] = []
+    for sentence in sorted(sentences, key=lambda c: -c.score):
+        if sentence.passage.chunk_id not in order:
+            order.append(sentence.passage.chunk_id)
+    return order
+
+
 def quotable(text: str) -> bool:
     """Sentences and list items can answer; titles, headings and datelines cannot."""
     if len(text.split()) < MIN_WORDS or _HEADING_LIKE.match(text):

@@ -8,13 +8,12 @@ shares and word limits are `Settings.tuning`'s (`question.tuning`).
 
 from __future__ import annotations
 
-from assistant.candidates import Candidate
+from assistant.candidates import Candidate, passages_best_first
 from assistant.question import Question
 from assistant.question_kinds import ASKS_FOR_OVERVIEW
 from assistant.ranking import restates_said
 from assistant.records import Passage
 from common.settings import Tuning
-from ingest.terms import content_terms
 
 
 def choose(
@@ -50,17 +49,17 @@ def select(
     if not ranked:
         return []
     best = ranked[0]
-    picks = [best]
+    picked = 1
     chosen = list(quoted_unit(best, tuning))  # grown below: never a candidate's own list
     for candidate in ranked[1:]:
-        if len(picks) >= most:
+        if picked >= most:
             break
         if candidate in chosen or candidate.score < best.score * tuning.close_runner_up:
             continue
         unit = [c for c in quoted_unit(candidate, tuning) if c not in chosen]
         if _redundant(candidate, chosen) or _size(chosen) + _size(unit) > longest:
             continue
-        picks.append(candidate)
+        picked += 1
         chosen += unit
     return chosen
 
@@ -117,12 +116,8 @@ def with_whole_passages(
     if not chosen or "whole_passages" in question.off:
         return chosen
     tuning = question.tuning
-    best_first: list[str] = []
-    for candidate in sorted(chosen, key=lambda c: -c.score):
-        if candidate.passage.chunk_id not in best_first:
-            best_first.append(candidate.passage.chunk_id)
-    whole = set(best_first[: tuning.whole_passages])
-    said = content_terms(question.said) if question.said else set()
+    whole = set(passages_best_first(chosen)[: tuning.whole_passages])
+    said = question.said_terms
     return chosen + [
         c
         for c in candidates

@@ -6,15 +6,13 @@ merge into one quote with one citation.
 
 from __future__ import annotations
 
-from assistant.candidates import Candidate
+from assistant.candidates import Candidate, passages_best_first
 from assistant.records import Citation
 
 
 def compose(chosen: list[Candidate]) -> tuple[str, list[Citation]]:
     """Order the sentences (by passage, then reading order), merge neighbours, number citations."""
-    first_rank: dict[str, float] = {}
-    for candidate in sorted(chosen, key=lambda c: -c.score):
-        first_rank.setdefault(candidate.passage.chunk_id, len(first_rank))
+    first_rank = {chunk_id: n for n, chunk_id in enumerate(passages_best_first(chosen))}
     ordered = sorted(chosen, key=lambda c: (first_rank[c.passage.chunk_id], c.start))
     citations: list[Citation] = []
     parts: list[str] = []

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 import numpy as np
 
 from assistant.query_adapter import QueryAdapter
 from assistant.word_match import QuestionWords
 from common.settings import Tuning
+from ingest.terms import content_terms
 
 
 @dataclass
@@ -51,3 +53,8 @@ class Question:
         if self.context_vector is not None:
             meaning = 0.5 * meaning + 0.5 * float(embedding @ self.context_vector)
         return meaning
+
+    @cached_property
+    def said_terms(self) -> set[str]:
+        """The stemmed content words of what the assistant already answered (empty if nothing)."""
+        return content_terms(self.said) if self.said else set()

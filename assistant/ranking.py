@@ -53,7 +53,7 @@ def score_candidates(candidates: list[Candidate], question: Question) -> None:
     wants_leave = bool(ASKS_IF_ALLOWED.search(text)) and "may_nudge" not in off
     years = years_in(text) if "year_nudge" not in off else []
     wanted = answer_tests(text, question.wants_definition) if "kind_tests" not in off else []
-    said = content_terms(question.said) if question.said else set()
+    said = question.said_terms
     for candidate in candidates:
         candidate.meaning = question.meaning(candidate.embedding)
         prior = (

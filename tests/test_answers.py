@@ -349,13 +349,13 @@ def test_the_passages_of_the_best_quotes_are_quoted_whole():
     passages[1][0].score, passages[0][2].score, passages[2][1].score = 0.9, 0.6, 0.3
     candidates = [c for sentences in passages for c in sentences]
     chosen = [passages[1][0], passages[0][2], passages[2][1]]
-    question = SimpleNamespace(off=frozenset(), tuning=Tuning(), said="")
+    question = SimpleNamespace(off=frozenset(), tuning=Tuning(), said_terms=set())
     whole = with_whole_passages(question, candidates, chosen)
     assert set(whole) == {*passages[0], *passages[1], passages[2][1]}
     assert whole[:3] == chosen  # the chosen quotes keep their order; compose reorders by passage
-    one = SimpleNamespace(off=frozenset(), tuning=Tuning(whole_passages=1), said="")
+    one = SimpleNamespace(off=frozenset(), tuning=Tuning(whole_passages=1), said_terms=set())
     assert set(with_whole_passages(one, candidates, chosen)) == {*passages[1], *chosen}
-    ablated = SimpleNamespace(off=frozenset({"whole_passages"}), tuning=Tuning(), said="")
+    ablated = SimpleNamespace(off=frozenset({"whole_passages"}), tuning=Tuning(), said_terms=set())
     assert with_whole_passages(ablated, candidates, chosen) == chosen
     # a sentence off the question's topic (or an instruction planted in a document) stays out
     passages[0][1].meaning = 0.0
