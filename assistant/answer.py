@@ -46,6 +46,7 @@ class Drafted:
     chosen: list[Candidate] = field(default_factory=list)
     question: Question | None = None  # what the engine knew of it (for `palermo adapt`)
     candidates: list[Candidate] = field(default_factory=list)  # every sentence it weighed
+    answering: list[Candidate] = field(default_factory=list)  # `chosen` before the widening
 
 
 def answer_from(
@@ -69,10 +70,11 @@ def answer_from(
     refusal = refusal_for(question, chosen, found, threshold, similarity)
     if refusal is not None:
         return Drafted(refusal, [], True, found, shown, chosen, question, candidates)
+    answering = chosen
     chosen = with_other_passages(question, candidates, shown, chosen)
     chosen = with_whole_passages(question, candidates, chosen)
-    text, citations = compose(chosen)
-    return Drafted(text, citations, False, found, shown, chosen, question, candidates)
+    text, citations = compose(chosen, answering)
+    return Drafted(text, citations, False, found, shown, chosen, question, candidates, answering)
 
 
 def merge_drafts(drafts: list[Drafted], keep: int) -> Drafted:
@@ -84,16 +86,25 @@ def merge_drafts(drafts: list[Drafted], keep: int) -> Drafted:
     if refused:
         return refused
     chosen: dict[tuple[str, int], Candidate] = {}
+    answering: dict[tuple[str, int], Candidate] = {}
     for draft in drafts:
         for candidate in draft.chosen:
             chosen.setdefault((candidate.passage.chunk_id, candidate.start), candidate)
+        for candidate in draft.answering:
+            answering.setdefault((candidate.passage.chunk_id, candidate.start), candidate)
     passages: dict[str, Passage] = {}
     for rank in range(max(len(d.passages) for d in drafts)):
         for draft in drafts:
             if rank < len(draft.passages):
                 passages.setdefault(draft.passages[rank].chunk_id, draft.passages[rank])
-    text, citations = compose(list(chosen.values()))
+    text, citations = compose(list(chosen.values()), list(answering.values()))
     best = max(d.support for d in drafts)
     return Drafted(
-        text, citations, False, best, list(passages.values())[:keep], list(chosen.values())
+        text,
+        citations,
+        False,
+        best,
+        list(passages.values())[:keep],
+        list(chosen.values()),
+        answering=list(answering.values()),
     )

@@ -10,10 +10,22 @@ from assistant.candidates import Candidate, passages_best_first
 from assistant.records import Citation
 
 
-def compose(chosen: list[Candidate]) -> tuple[str, list[Citation]]:
-    """Order the sentences (by passage, then reading order), merge neighbours, number citations."""
+def compose(
+    chosen: list[Candidate], answering: list[Candidate] | None = None
+) -> tuple[str, list[Citation]]:
+    """Order the sentences (by passage, then reading order), merge neighbours, number citations.
+
+    The passages of the `answering` sentences (those chosen as the answer, before it was
+    widened; default all) come first, so the answer to each part of a question opens the text,
+    and their citations are `main`."""
+    answering = chosen if answering is None else answering
+    main = {(c.passage.chunk_id, c.start) for c in answering}
+    answers = {c.passage.chunk_id for c in answering}
     first_rank = {chunk_id: n for n, chunk_id in enumerate(passages_best_first(chosen))}
-    ordered = sorted(chosen, key=lambda c: (first_rank[c.passage.chunk_id], c.start))
+    ordered = sorted(
+        chosen,
+        key=lambda c: (c.passage.chunk_id not in answers, first_rank[c.passage.chunk_id], c.start),
+    )
     citations: list[Citation] = []
     parts: list[str] = []
     for candidate in ordered:
@@ -28,6 +40,7 @@ def compose(chosen: list[Candidate]) -> tuple[str, list[Citation]]:
                 ]
                 previous.end = candidate.end
                 previous.score = max(previous.score, candidate.score)
+                previous.main = previous.main or (passage.chunk_id, candidate.start) in main
                 parts[-1] = f"{' '.join(previous.quote.split())} [{previous.n}]"
                 continue
         citation = Citation(
@@ -44,6 +57,7 @@ def compose(chosen: list[Candidate]) -> tuple[str, list[Citation]]:
             score=candidate.score,
             chunk_id=passage.chunk_id,
             url=passage.url,
+            main=(passage.chunk_id, candidate.start) in main,
         )
         citations.append(citation)
         parts.append(f"{' '.join(candidate.text.split())} [{citation.n}]")

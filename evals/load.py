@@ -200,6 +200,13 @@ def text_of(message: dict[str, Any]) -> str:
     return str(content)
 
 
+def reply_of(messages: list[dict[str, Any]]) -> str:
+    """The text of the last reply: the chat messages after the last question (an answer widened
+    by other passages is two, the second shown folded)."""
+    asked = max((n for n, m in enumerate(messages) if m.get("role") == "user"), default=-1)
+    return "\n\n".join(text_of(m) for m in messages[asked + 1 :])
+
+
 @dataclass
 class ReaderLog:
     latencies: list[float] = field(default_factory=list)

@@ -362,6 +362,25 @@ def test_the_passages_of_the_best_quotes_are_quoted_whole():
     assert passages[0][1] not in with_whole_passages(question, candidates, chosen)
 
 
+def test_the_answer_opens_the_text_and_the_context_it_was_widened_by_follows():
+    """The passages of the sentences chosen as the answer come first, even when a passage added
+    by the widening scores higher; their citations are `main` (the chat folds the others), and
+    a whole passage merged around a chosen sentence is one main quote."""
+    from assistant.compose import compose
+
+    answer, context = (
+        _list_candidates([f"Answer {n} here." for n in range(3)], 1),
+        _list_candidates(["Context opens.", "Context ends."], 0),
+    )
+    for sentence in context:
+        sentence.passage = replace(context[0].passage, chunk_id="p:1")
+        sentence.score = 2.0
+    text, citations = compose([answer[1], context[0], answer[0], answer[2]], [answer[1]])
+    assert text == "Answer 0 here. Answer 1 here. Answer 2 here. [1] Context opens. [2]"
+    assert [c.main for c in citations] == [True, False]
+    assert all(c.main for c in compose([answer[1], context[0]])[1])  # default: all the answer
+
+
 @pytest.mark.parametrize(
     ("question", "fact"),
     [

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from common.settings import Settings
-from evals.load import client, free_port, text_of
+from evals.load import client, free_port, reply_of, text_of
 from tests.fixtures import make_pdf
 
 TIMEOUT = 90
@@ -91,7 +91,7 @@ def test_answer_streams_with_markers_and_quotes_in_the_sources_panel(app_url, no
     )
     messages, _, panel, *_ = job.result(timeout=TIMEOUT)
     assert len(job.outputs()) > 2  # a placeholder, then the answer as it forms
-    answer = text_of(messages[-1])
+    answer = reply_of(messages)
     assert "[1]" in answer and "Traceback" not in answer
     assert 'id="src-0-1"' in panel or "id='src-0-1'" in panel
     assert "<mark>" in panel and "Article 5" in panel and "2000-11-15" in panel
@@ -119,7 +119,7 @@ def test_follow_up_uses_this_conversation_and_sessions_stay_apart(app_url, recor
         "What is the purpose of the Smuggling of Migrants Protocol?",
         "Which acts must States criminalize under it?",
     ]
-    assert "Afghanistan" in text_of(first_messages[-1])
+    assert "Afghanistan" in reply_of(first_messages)
     histories = {q: h for q, h, _ in recording.calls}
     first_history = " ".join(t["content"] for t in histories["Which countries does it cover?"])
     second_history = " ".join(
@@ -134,7 +134,7 @@ def test_filters_reach_retrieval_and_the_sources(app_url, recording):
     messages, panel = ask(session, "What is GLO.ACT?", kinds=["news"], year_from=2016)
     _, _, filters = recording.calls[-1]
     assert filters.kinds == ["news"] and filters.year_from == 2016
-    assert "[1]" in text_of(messages[-1])
+    assert "[1]" in reply_of(messages)
     badges = set(panel.split('<span class="badge">')[1:])
     assert badges and all(b.startswith("news<") for b in badges)
     messages, panel = ask(session, "What does article 6 require?", docs=["smuggling-protocol"])
@@ -144,13 +144,13 @@ def test_filters_reach_retrieval_and_the_sources(app_url, recording):
     )
     asked = len(recording.calls)
     messages, _ = ask(session, "What is GLO.ACT?", year_from=2021, year_to=2012)
-    assert "The years run backwards: from 2021 to 2012" in text_of(messages[-1])
+    assert "The years run backwards: from 2021 to 2012" in reply_of(messages)
     assert len(recording.calls) == asked  # not asked with filters that match nothing
 
 
 def test_refusal_says_so_and_marks_related_passages(app_url):
     messages, panel = ask(client(app_url), "Who won the 2018 football World Cup?")
-    assert "do not answer" in text_of(messages[-1])
+    assert "do not answer" in reply_of(messages)
     assert "do not answer this question" in panel
     assert 'class="source related"' in panel and "Related — does not answer" in panel
 
@@ -212,7 +212,9 @@ def test_new_conversation_clears_this_session_only(app_url):
     ask(session, "What is GLO.ACT?")
     session.submit(api_name="/new_conversation").result(timeout=TIMEOUT)
     messages, _ = ask(session, "What does the Protocol say about migrants' rights?")
-    assert [m["role"] for m in messages] == ["user", "assistant"]
+    asked = [text_of(m) for m in messages if m["role"] == "user"]
+    assert asked == ["What does the Protocol say about migrants' rights?"]
+    assert messages[0]["role"] == "user" and reply_of(messages)
 
 
 # ---- a fresh, empty index: the empty-store message, uploads and removal --------------------------
@@ -243,7 +245,7 @@ def test_empty_index_upload_good_and_bad_files_then_remove(fresh, tmp_path):
     url, assistant, settings = fresh
     session = client(url)
     messages, _ = ask(session, "What is the Harbour Watch Initiative?")
-    reply = text_of(messages[-1])
+    reply = reply_of(messages)
     assert "index is empty" in reply and "Corpus tab" in reply and "Traceback" not in reply
 
     good = tmp_path / "Harbour Watch (draft) note.txt"
@@ -263,7 +265,7 @@ def test_empty_index_upload_good_and_bad_files_then_remove(fresh, tmp_path):
     assert not (settings.home / "uploads" / "broken.pdf").exists()
 
     messages, panel = ask(session, "Which office launched the Harbour Watch Initiative?")
-    assert "Coastal Cooperation Office" in text_of(messages[-1]) and "[1]" in text_of(messages[-1])
+    assert "Coastal Cooperation Office" in reply_of(messages) and "[1]" in reply_of(messages)
     assert "Harbour Watch" in panel
 
     result = session.submit("harbour-watch-draft-note", api_name="/remove").result(timeout=TIMEOUT)
@@ -314,7 +316,7 @@ def test_a_failing_backend_shows_a_clear_message(corpus_settings):
         messages, _ = ask(client(url), "What is GLO.ACT?")
     finally:
         demo.close()
-    reply = text_of(messages[-1])
+    reply = reply_of(messages)
     assert "could not answer just now" in reply and "unreachable" in reply
     assert "Traceback" not in reply and 'File "' not in reply
 
@@ -341,7 +343,7 @@ def test_a_question_without_words_is_told_to_use_words_not_answered(corpus_setti
         messages, _ = ask(client(url), " ? ")
     finally:
         demo.close()
-    assert "Type a question in words" in text_of(messages[-1])
+    assert "Type a question in words" in reply_of(messages)
     assert assistant.asked == []
 
 

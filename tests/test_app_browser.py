@@ -89,8 +89,10 @@ def bot_texts(page: Any) -> list[str]:
     )
 
 
-def ask(page: Any, question: str, answers_before: int) -> str:
-    """Type a question, press Enter and wait until its answer has finished streaming."""
+def ask(page: Any, question: str, answers_before: int, unfold: bool = True) -> str:
+    """Type a question, press Enter and wait until its answer has finished streaming; its
+    text, with the quotes folded under it opened first unless `unfold` is False (what the
+    answer holds; what shows before a click is checked on its own)."""
     page.fill("#question textarea", question)
     page.press("#question textarea", "Enter")
     page.wait_for_function(
@@ -107,9 +109,18 @@ def ask(page: Any, question: str, answers_before: int) -> str:
         page.wait_for_timeout(350)
         text = bot_texts(page)[answers_before]
         if text == last:
-            return text
+            break
         last = text
-    raise AssertionError(f"the answer to {question!r} never settled")
+    else:
+        raise AssertionError(f"the answer to {question!r} never settled")
+    if not unfold:
+        return last
+    reply = page.locator("#chat .message-row.bot-row").nth(answers_before)
+    folds = reply.locator(".thought-group")
+    for n in range(folds.count()):
+        folds.nth(n).locator(".title").click()
+    page.wait_for_timeout(300)
+    return bot_texts(page)[answers_before]
 
 
 def test_chat_sources_follow_up_filter_and_briefing_note_in_a_real_browser(app_url, browser):
@@ -231,8 +242,8 @@ def test_lay_questions_a_briefing_request_and_a_near_miss_in_a_real_browser(app_
         page, "need a quick summary of GLO.ACT for a briefing note - who runs it and where?", 0
     )
     assert "[1]" in brief and "do not answer" not in brief
-    assert "European Union" in brief and "UNODC" in brief
     page.wait_for_selector("#sources .source mark")
+    assert "European Union" in brief and "UNODC" in brief
 
     near_miss = ask(page, "What prison sentence do smugglers get under German law?", 1)
     assert "do not answer" in near_miss and "never mention German" in near_miss
@@ -241,9 +252,25 @@ def test_lay_questions_a_briefing_request_and_a_near_miss_in_a_real_browser(app_
     )
     assert not page.query_selector_all("#sources .source:not(.related)")
 
-    # the question people ask most in this field: answered with both definitions
-    differ = " ".join(ask(page, "How does smuggling differ from trafficking?", 2).split())
-    assert '"Smuggling of migrants" shall mean' in differ
-    assert '"Trafficking in persons" shall mean' in differ
+    # the question people ask most in this field: answered with both definitions, which open
+    # the answer; the context it was widened by is folded under one line, opened by a click,
+    # and the markers inside the fold link to their sources like the others
+    shown = " ".join(ask(page, "How does smuggling differ from trafficking?", 2, False).split())
+    assert '"Smuggling of migrants" shall mean' in shown
+    assert '"Trafficking in persons" shall mean' in shown
+    reply = page.locator("#chat .message-row.bot-row").nth(2)
+    fold = reply.locator(".thought-group")
+    assert fold.count() == 1
+    title = fold.locator(".title").inner_text()
+    assert re.fullmatch(r"\d+ more quotes? from the sources \(\d+ words\)", title.strip())
+    markers = reply.locator("a.cite").count()
+    fold.locator(".title").click()
+    page.wait_for_function(
+        "([n]) => document.querySelectorAll('#chat .message-row.bot-row')[2]"
+        ".querySelectorAll('a.cite').length > n",
+        arg=[markers],
+    )
+    reply.locator("a.cite").last.click()
+    page.wait_for_selector("#sources .source.flash")
     page.screenshot(path=str(SHOTS / "07-lay-questions-1366.png"), full_page=True)
     page.close()

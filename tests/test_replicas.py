@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 from assistant.feedback import FeedbackStore
-from evals.load import ask, client, cluster, text_of
+from evals.load import ask, client, cluster, reply_of
 
 TIMEOUT = 120
 NEW_DOCUMENT = (
@@ -29,8 +29,8 @@ def test_two_replicas_answer_alike_rate_into_postgresql_and_follow_an_upload(
         for question in questions:
             first, second = ask(one, question), ask(two, question)
             asked += [(question, first), (question, second)]
-            assert text_of(first[-1]) == text_of(second[-1])
-            assert "[1]" in text_of(first[-1])
+            assert reply_of(first) == reply_of(second)
+            assert "[1]" in reply_of(first)
 
         one.submit(0, "Helpful", "", api_name="/feedback").result(timeout=TIMEOUT)
         two.submit(1, "Not helpful", "Name the donor", api_name="/feedback").result(timeout=TIMEOUT)
@@ -56,6 +56,6 @@ def test_two_replicas_answer_alike_rate_into_postgresql_and_follow_an_upload(
         deadline = time.monotonic() + TIMEOUT
         answer = ""
         while "412" not in answer and time.monotonic() < deadline:
-            answer = text_of(ask(two, question)[-1])  # answered meanwhile, from the old snapshot
+            answer = reply_of(ask(two, question))  # answered meanwhile, from the old snapshot
             time.sleep(1)
         assert "412" in answer and "[1]" in answer

@@ -16,7 +16,7 @@ from assistant.records import EmptyStoreError, Filters
 from common.settings import Settings
 from ui.briefing import export_button, note_outputs
 from ui.filters import filters_of
-from ui.formatting import error_message, history_of, message_text, messages_of, turn_choices
+from ui.formatting import answer_messages, error_message, history_of, messages_of, turn_choices
 from ui.sources import NO_SOURCES, sources_html
 
 log = logging.getLogger("palermo.app")
@@ -116,7 +116,7 @@ def _drafted(
 def _typed(
     turns: list[dict[str, Any]], message: str, panel: str, words: list[str], stop: int
 ) -> Iterator[tuple[Any, ...]]:
-    """Show a finished answer a few words at a time, with its sources already beside it."""
+    """Show a finished answer's lead a few words at a time, with its sources beside it."""
     for end in range(6, stop, 6):
         partial = {"role": "assistant", "content": " ".join(words[:end])}
         yield (_asked(turns, message, partial), "", panel, gr.skip(), gr.skip(), gr.skip())
@@ -189,7 +189,7 @@ class Conversation:
             "feedback_id": None,
         }
         panel = sources_html(turn, index)
-        words = message_text(turn).split(" ")
+        words = answer_messages(turn)[0]["content"].split(" ")
         yield from _typed(turns, message, panel, words, len(words) if generative is None else 0)
         turns.append(turn)
         yield (messages_of(turns), "", panel, turns, *pickers(turns))

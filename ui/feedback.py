@@ -8,6 +8,7 @@ from typing import Any
 import gradio as gr
 
 from assistant.feedback import FeedbackStore
+from ui.formatting import turn_of_message
 
 HELPFUL, UNHELPFUL = "Helpful", "Not helpful"
 
@@ -76,11 +77,12 @@ class Ratings:
         if event.liked not in (True, False):
             return gr.skip(), gr.skip(), gr.skip(), gr.skip()
         rating = HELPFUL if event.liked else UNHELPFUL
-        turns, status = self.save_feedback(index // 2, rating, "", turns)
+        turn = turn_of_message(turns, index)
+        turns, status = self.save_feedback(turn, rating, "", turns)
         status += " Add a comment if you like, then press Send feedback."
         return (
             turns,
-            gr.update(value=index // 2),
+            gr.update(value=turn),
             gr.update(value=rating),
             status,
             gr.update(open=True),

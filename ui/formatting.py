@@ -24,18 +24,49 @@ def trim(text: str, limit: int, keep_end: bool) -> str:
     return cut[: cut.rfind(" ")] + "…"
 
 
-def message_text(turn: dict[str, Any]) -> str:
-    """What the chat shows for a turn's answer: one paragraph per cited claim."""
+_MARKERS = re.compile(r"\[(\d+)\]")
+
+
+def answer_messages(turn: dict[str, Any]) -> list[dict[str, Any]]:
+    """The chat messages of a turn's answer: the answer itself, one paragraph per cited claim,
+    and, when it was widened by other passages (often several hundred words), those quotes in a
+    second message that the chat shows folded under a line saying what it holds (Gradio shows a
+    message with a `metadata` title collapsed, in the same bubble)."""
     if turn.get("error"):
-        return f"⚠ {turn['error']}"
+        return [{"role": "assistant", "content": f"⚠ {turn['error']}"}]
     answer = turn["answer"]
     if answer.get("refused"):
-        return (
+        text = (
             f"{answer['answer']}\n\n*The nearest passages are shown under Sources, marked as "
-            "not answering the question.*" + llm_note(answer)
+            "not answering the question.*"
         )
+        return [{"role": "assistant", "content": text + llm_note(answer)}]
     text = re.sub(r"((?:\[\d+\])(?:\s*\[\d+\])*)\s+(?=\S)", r"\1\n\n", answer["answer"])
-    return text + llm_note(answer)
+    context = {c["n"] for c in answer.get("citations") or [] if not c.get("main", True)}
+    shown, rest = folded(text.split("\n\n"), context)
+    messages = [{"role": "assistant", "content": "\n\n".join(shown) + llm_note(answer)}]
+    if rest:
+        words = sum(len(p.split()) for p in rest)
+        title = (
+            f"{len(rest)} more quote{'s' if len(rest) > 1 else ''} from the sources ({words} words)"
+        )
+        messages.append(
+            {
+                "role": "assistant",
+                "content": "\n\n".join(rest),
+                "metadata": {"title": title, "status": "done"},
+            }
+        )
+    return messages
+
+
+def folded(paragraphs: list[str], context: set[int]) -> tuple[list[str], list[str]]:
+    """The paragraphs up to the last that quotes the answer, and the rest: those citing only
+    `context` citations (passages the answer was widened by)."""
+    cites = [{int(n) for n in _MARKERS.findall(p)} for p in paragraphs]
+    answering = [n for n, found in enumerate(cites) if not found or found - context]
+    cut = answering[-1] + 1 if answering else len(paragraphs)
+    return paragraphs[:cut], paragraphs[cut:]
 
 
 def llm_note(answer: dict[str, Any]) -> str:
@@ -56,13 +87,19 @@ def llm_note(answer: dict[str, Any]) -> str:
     )
 
 
-def messages_of(turns: list[dict[str, Any]]) -> list[dict[str, str]]:
-    """The chat messages of a conversation: each turn is one question and one reply."""
-    out = []
+def messages_of(turns: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The chat messages of a conversation: each turn is one question and its reply."""
+    out: list[dict[str, Any]] = []
     for turn in turns:
         out.append({"role": "user", "content": turn["question"]})
-        out.append({"role": "assistant", "content": message_text(turn)})
+        out += answer_messages(turn)
     return out
+
+
+def turn_of_message(turns: list[dict[str, Any]], index: int) -> int:
+    """The turn that the chat's message number `index` belongs to (a reply may be two)."""
+    asked = [m["role"] == "user" for m in messages_of(turns)[: index + 1]]
+    return max(sum(asked) - 1, 0)
 
 
 def history_of(turns: list[dict[str, Any]]) -> list[dict[str, str]]:
