@@ -118,7 +118,7 @@ def with_whole_passages(
     tuning = question.tuning
     whole = set(passages_best_first(chosen)[: tuning.whole_passages])
     said = question.said_terms
-    return chosen + [
+    added = [
         c
         for c in candidates
         if c.passage.chunk_id in whole
@@ -126,6 +126,14 @@ def with_whole_passages(
         and c.meaning >= tuning.relevance_min  # off the topic, or an instruction planted in it
         and not restates_said(c, said, tuning)  # a follow-up is not told again what it was told
     ]
+    quoted = set(chosen) | set(added)
+    following = dict(zip(candidates, candidates[1:], strict=False))  # candidates in text order
+    # a paragraph's number ("1.") is quoted with its paragraph, never as a quote of its own
+    return chosen + [c for c in added if _has_words(c.text) or following.get(c) in quoted]
+
+
+def _has_words(text: str) -> bool:
+    return any(word.isalpha() and len(word) > 1 for word in text.replace(".", " ").split())
 
 
 def _redundant(candidate: Candidate, chosen: list[Candidate]) -> bool:

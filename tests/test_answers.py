@@ -362,6 +362,22 @@ def test_the_passages_of_the_best_quotes_are_quoted_whole():
     assert passages[0][1] not in with_whole_passages(question, candidates, chosen)
 
 
+def test_a_paragraph_number_comes_whole_with_its_paragraph_never_alone():
+    """A passage quoted whole keeps "2." before the paragraph it numbers; when that paragraph is
+    left out (off the question's topic), its number is not quoted on its own."""
+    from types import SimpleNamespace
+
+    from assistant.choosing import with_whole_passages
+
+    sentences = _list_candidates(
+        ["Each State Party shall act.", "2.", "Off the topic here.", "3.", "On the topic here."], 0
+    )
+    sentences[2].meaning = 0.0
+    question = SimpleNamespace(off=frozenset(), tuning=Tuning(), said_terms=set())
+    texts = [c.text for c in with_whole_passages(question, sentences, [sentences[0]])]
+    assert texts == ["Each State Party shall act.", "3.", "On the topic here."]
+
+
 def test_the_answer_opens_the_text_and_the_context_it_was_widened_by_follows():
     """The passages of the sentences chosen as the answer come first, even when a passage added
     by the widening scores higher; their citations are `main` (the chat folds the others), and
