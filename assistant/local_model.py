@@ -6,7 +6,8 @@ failed request: the answer falls back to the extractive engine with a note sayin
 and the test run go on, and the next request starts a fresh server.
 
 The server is `python -m llama_cpp.server` (shipped with llama-cpp-python's `server` extra),
-bound to loopback on a free port, and spoken to through llama-index's OpenAI-compatible LLM.
+bound to loopback on a free port, and spoken to through llama-index's OpenAI-compatible LLM; it
+ends itself when its parent is gone (`_CHILD`).
 """
 
 from __future__ import annotations
@@ -32,6 +33,22 @@ START_TIMEOUT_S = 180.0  # loading a 1 GB model from a cold disk on 2 cores
 _FORMATS_BY_ARCHITECTURE = {"gemma": "gemma", "qwen": "chatml", "mistral": "mistral-instruct"}
 # Formats whose template has no system role: the rules go at the top of the first user turn.
 NO_SYSTEM_ROLE = {"gemma", "mistral-instruct"}
+
+
+# How the child runs llama.cpp's server: beside it, a thread that ends the child once its parent
+# is gone. A parent that is killed (SIGKILL, or SIGTERM, on which no atexit handler runs) would
+# otherwise leave a model of a gigabyte or more loaded, and busy, behind it.
+_CHILD = """
+import os, runpy, sys, threading, time
+parent = os.getppid()
+def watch():
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(0)
+threading.Thread(target=watch, daemon=True).start()
+sys.argv = ["llama_cpp.server", *sys.argv[1:]]
+runpy.run_module("llama_cpp.server", run_name="__main__", alter_sys=True)
+"""
 
 
 class ModelProcessError(RuntimeError):
@@ -149,7 +166,7 @@ class LocalModelServer:
         atexit.register(self.stop)
 
     def command(self, port: int) -> list[str]:
-        cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(self.model_path)]
+        cmd = [sys.executable, "-c", _CHILD, "--model", str(self.model_path)]
         cmd += ["--model_alias", "local", "--host", "127.0.0.1", "--port", str(port)]
         cmd += ["--n_ctx", str(self.context_window)]
         if self.threads:

@@ -14,6 +14,8 @@ import re
 import signal
 import socket
 import struct
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -183,6 +185,40 @@ def test_local_gguf_backend_runs_in_a_child_process(assistant, gguf: Path, no_ou
     finally:
         server.stop()
     assert not no_outside_network
+
+
+def test_the_model_process_ends_when_its_parent_is_killed(gguf: Path) -> None:
+    """A parent killed outright runs no atexit handler; its model process must not live on."""
+    starter = (
+        "import sys; from pathlib import Path; from assistant.local_model import LocalModelServer;"
+        "s = LocalModelServer(Path(sys.argv[1]), 2048, chat_format='gemma'); s.ensure_running();"
+        "print(s.process.pid, flush=True); import time; time.sleep(600)"
+    )
+    parent = subprocess.Popen(
+        [sys.executable, "-c", starter, str(gguf)], stdout=subprocess.PIPE, text=True
+    )
+    child = 0
+    try:
+        child = int(parent.stdout.readline())
+        os.kill(child, 0)  # serving
+        parent.kill()
+        parent.wait()
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and _alive(child):
+            time.sleep(0.2)
+        assert not _alive(child), "the model process outlived its killed parent"
+    finally:
+        parent.kill()
+        if child and _alive(child):  # a failed run leaves no model behind either
+            os.kill(child, signal.SIGKILL)
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process runs (a zombie, already ended but not yet reaped, does not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
+    except (FileNotFoundError, IndexError):
+        return False
 
 
 def test_a_crashed_model_process_gives_the_extractive_answer_and_restarts(
