@@ -77,7 +77,9 @@ def claims(answer: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]]]]:
 def note_from_turns(
     turns: list[dict[str, Any]], title: str = "", selected: list[int] | None = None
 ) -> Note:
-    """A note with one section per answered question of a conversation (or the selected ones)."""
+    """A note with one section per answered question of a conversation (or the selected ones):
+    the answer's own quotes, as the chat shows them before its fold (the passages an answer was
+    widened by, citations not `main`, stay in the conversation)."""
     note = Note(title=title.strip() or "Briefing note")
     chosen = [
         t for i, t in enumerate(turns) if t.get("answer") and (selected is None or i in selected)
@@ -93,6 +95,8 @@ def note_from_turns(
             section.lead = "The documents in the corpus do not answer this."
         else:
             for text, cited in claims(answer):
+                if cited and not any(c.get("main", True) for c in cited):
+                    continue
                 section.bullets.append(
                     Bullet(text, [note.cite(c) for c in cited], quoted=bool(cited))
                 )

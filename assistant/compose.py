@@ -6,6 +6,8 @@ merge into one quote with one citation.
 
 from __future__ import annotations
 
+import re
+
 from assistant.candidates import Candidate, passages_best_first
 from assistant.records import Citation
 
@@ -62,3 +64,18 @@ def compose(
         citations.append(citation)
         parts.append(f"{' '.join(candidate.text.split())} [{citation.n}]")
     return " ".join(parts), citations
+
+
+_MARKERS = re.compile(r"\[(\d+)\]")
+_AFTER_MARKERS = re.compile(r"((?:\[\d+\])(?:\s*\[\d+\])*)\s+(?=\S)")
+
+
+def answer_and_context(text: str, context: set[int]) -> tuple[list[str], list[str]]:
+    """A composed answer's quotes, one paragraph each, split into the answer (up to the last
+    paragraph citing a main citation) and the context after it: the paragraphs citing only
+    `context` citations (numbers of citations that are not `main`), which readers see folded."""
+    paragraphs = _AFTER_MARKERS.sub(r"\1\n\n", text).split("\n\n")
+    cites = [{int(n) for n in _MARKERS.findall(p)} for p in paragraphs]
+    answering = [n for n, found in enumerate(cites) if not found or found - context]
+    cut = answering[-1] + 1 if answering else len(paragraphs)
+    return paragraphs[:cut], paragraphs[cut:]

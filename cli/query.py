@@ -10,36 +10,50 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from assistant.compose import answer_and_context
 from assistant.question_kinds import has_words
 from assistant.records import Answer, Filters, Passage
 from cli.parser import filter_problems, filters_of
 from common.settings import Settings
 
 
-def _print_passage(number: str, passage: Passage | Any, quote: str) -> None:
+def _print_place(number: str, passage: Passage | Any) -> None:
+    """A passage's document and where in it the passage stands."""
     place = passage.section or ""
     if passage.page:
         place = f"{place}, p. {passage.page}" if place else f"p. {passage.page}"
     facts = " · ".join(x for x in (passage.publisher, passage.date or "undated", place) if x)
     print(f"{number} {passage.title}\n    {facts}")
+
+
+def _print_passage(number: str, passage: Passage | Any, quote: str) -> None:
+    _print_place(number, passage)
     for line in textwrap.wrap(f"“{' '.join(quote.split())}”", width=96):
         print(f"    {line}")
 
 
 def render_answer(answer: Answer) -> None:
-    print(textwrap.fill(answer.answer, width=100))
+    """The answer as the chat shows it: a paragraph per quote, the answer's own quotes first
+    and the context it was widened by under "More from the sources"; then where each stands.
+    A refusal comes with the nearest passages, marked as not answering."""
     if answer.refused:
-        related = answer.retrieved[:3]
-        if related:
+        print(textwrap.fill(answer.answer, width=100))
+        if answer.retrieved:
             print("\nRelated passages (these do not answer the question):")
-            for passage in related:
-                _print_passage(
-                    "-", passage, passage.text[:300] + ("…" if len(passage.text) > 300 else "")
-                )
+        for passage in answer.retrieved[:3]:
+            more = "…" if len(passage.text) > 300 else ""
+            _print_passage("-", passage, passage.text[:300] + more)
         return
+    context = {c.n for c in answer.citations if not c.main}
+    shown, rest = answer_and_context(answer.answer, context)
+    print("\n\n".join(textwrap.fill(p, width=100) for p in shown))
+    if rest:
+        words = sum(len(p.split()) for p in rest)
+        print(f"\nMore from the sources ({len(rest)} quotes, {words} words):\n")
+        print("\n\n".join(textwrap.fill(p, width=100) for p in rest))
     print("\nSources:")
     for citation in answer.citations:
-        _print_passage(f"[{citation.n}]", citation, citation.quote)
+        _print_place(f"[{citation.n}]", citation)
 
 
 def _read_history(path: Path | None) -> list[dict[str, str]]:

@@ -76,6 +76,12 @@ def test_conversation_note_has_a_section_per_question_and_footnoted_claims(assis
         assert text[footnote["start"] : footnote["end"]] == footnote["quote"]
     for bullet in cited:  # each claim is the quote its footnote cites
         assert flat(bullet.text) in flat(note.footnotes[bullet.notes[0] - 1]["quote"])
+    # the answer's own quotes, as the chat shows them before its fold: not the passages it was
+    # widened by
+    widened = turns[2]["answer"]["citations"]
+    quoted = flat(" ".join(b.text for b in note.sections[1].bullets))
+    assert any(not c["main"] for c in widened)
+    assert all((flat(c["quote"]) in quoted) == c["main"] for c in widened)
 
     markdown = to_markdown(note)
     assert markdown.startswith("# Smuggling note\n")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import signal
 import subprocess
@@ -36,6 +37,11 @@ def test_cli_ask_search_batch_and_corpus(corpus_settings, tmp_path):
 
     text = _run(["ask", "Can smuggled migrants be prosecuted under the Protocol?"], home).stdout
     assert "[1]" in text and "Sources:" in text and "Article 5" in text
+    # the answer's own quote first, the passages it was widened by after it, each source once
+    answer, more = text.split("\nMore from the sources (")
+    assert "shall not become liable to criminal" in " ".join(answer.split())
+    assert re.match(r"\d+ quotes, \d+ words\):", more)
+    assert text.count("Article 5 — Criminal liability of migrants") == 1
 
     refused = _run(["ask", "Who won the 2018 football World Cup?"], home).stdout
     assert "do not answer" in refused and "Related passages" in refused

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import html
-import re
 from typing import Any
 
+from assistant.compose import answer_and_context
 from assistant.records import EmptyStoreError
 
 
@@ -24,9 +24,6 @@ def trim(text: str, limit: int, keep_end: bool) -> str:
     return cut[: cut.rfind(" ")] + "…"
 
 
-_MARKERS = re.compile(r"\[(\d+)\]")
-
-
 def answer_messages(turn: dict[str, Any]) -> list[dict[str, Any]]:
     """The chat messages of a turn's answer: the answer itself, one paragraph per cited claim,
     and, when it was widened by other passages (often several hundred words), those quotes in a
@@ -41,9 +38,8 @@ def answer_messages(turn: dict[str, Any]) -> list[dict[str, Any]]:
             "not answering the question.*"
         )
         return [{"role": "assistant", "content": text + llm_note(answer)}]
-    text = re.sub(r"((?:\[\d+\])(?:\s*\[\d+\])*)\s+(?=\S)", r"\1\n\n", answer["answer"])
     context = {c["n"] for c in answer.get("citations") or [] if not c.get("main", True)}
-    shown, rest = folded(text.split("\n\n"), context)
+    shown, rest = answer_and_context(answer["answer"], context)
     messages = [{"role": "assistant", "content": "\n\n".join(shown) + llm_note(answer)}]
     if rest:
         words = sum(len(p.split()) for p in rest)
@@ -58,15 +54,6 @@ def answer_messages(turn: dict[str, Any]) -> list[dict[str, Any]]:
             }
         )
     return messages
-
-
-def folded(paragraphs: list[str], context: set[int]) -> tuple[list[str], list[str]]:
-    """The paragraphs up to the last that quotes the answer, and the rest: those citing only
-    `context` citations (passages the answer was widened by)."""
-    cites = [{int(n) for n in _MARKERS.findall(p)} for p in paragraphs]
-    answering = [n for n, found in enumerate(cites) if not found or found - context]
-    cut = answering[-1] + 1 if answering else len(paragraphs)
-    return paragraphs[:cut], paragraphs[cut:]
 
 
 def llm_note(answer: dict[str, Any]) -> str:
