@@ -6,6 +6,7 @@ import math
 from collections import defaultdict
 from typing import Any
 
+from assistant.compose import answer_and_context
 from evals.sets import EvalCase
 
 HITS = (1, 3, 5, 10)
@@ -55,6 +56,9 @@ def case_metrics(
     ]
     text = "" if refused else answer.get("answer", "")
     met = [_contains_any(text, group) for group in case.key_facts]
+    # what a reader sees before opening the fold (the app folds the passages it was widened by)
+    context = {c.get("n") for c in citations if not c.get("main", True)}
+    unfolded = " ".join(answer_and_context(text, context)[0])
     # the ceiling of all_facts for an answer quoting the passages shown: the gap below it is
     # lost in choosing sentences, the gap above it in retrieval
     shown = " ".join(p.get("quote", "") for p in retrieved)
@@ -68,6 +72,7 @@ def case_metrics(
             "key_fact_recall": sum(met) / len(met) if met else 1.0,
             "all_facts": float(all(met)),
             "all_facts_shown": float(all(held)),
+            "all_facts_unfolded": float(all(_contains_any(unfolded, g) for g in case.key_facts)),
             "refused": float(refused),
             "latency_ms": latency,
         }

@@ -75,6 +75,19 @@ def test_case_metrics_follow_their_definitions():
     assert shown["all_facts_shown"] == 1.0 and shown["all_facts"] == 0.0
     refused = case_metrics(case, {**answer, "refused": True, "answer": "x"}, None)
     assert refused["refused"] == 1.0 and refused["key_fact_recall"] == 0.0
+    # a fact quoted only from a passage the answer was widened by is folded in the app
+    widened = {
+        **answer,
+        "answer": "It had over 85 participants online. [1] The European Union moderated. [2]",
+        "citations": [
+            {**answer["citations"][0], "main": True},
+            {"n": 2, "chunk_id": "z", "quote": "The European Union moderated.", "main": False},
+        ],
+    }
+    folded = case_metrics(case, widened, None)
+    assert folded["all_facts"] == 1.0 and folded["all_facts_unfolded"] == 0.0
+    widened["citations"][1]["main"] = True
+    assert case_metrics(case, widened, None)["all_facts_unfolded"] == 1.0
 
 
 def test_gate_fails_on_regression_and_on_a_reached_floor_but_only_reports_pending_floors():
