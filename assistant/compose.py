@@ -79,3 +79,10 @@ def answer_and_context(text: str, context: set[int]) -> tuple[list[str], list[st
     answering = [n for n, found in enumerate(cites) if not found or found - context]
     cut = answering[-1] + 1 if answering else len(paragraphs)
     return paragraphs[:cut], paragraphs[cut:]
+
+
+def context_label(context: list[str]) -> str:
+    """What the folded context holds: "3 more quotes from the sources (480 words)"."""
+    words = sum(len(p.split()) for p in context)
+    quotes = "quote" if len(context) == 1 else "quotes"
+    return f"{len(context)} more {quotes} from the sources ({words} words)"

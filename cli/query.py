@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from assistant.compose import answer_and_context
+from assistant.compose import answer_and_context, context_label
 from assistant.question_kinds import has_words
 from assistant.records import Answer, Filters, Passage
 from cli.parser import filter_problems, filters_of
@@ -34,8 +34,8 @@ def _print_passage(number: str, passage: Passage | Any, quote: str) -> None:
 
 def render_answer(answer: Answer) -> None:
     """The answer as the chat shows it: a paragraph per quote, the answer's own quotes first
-    and the context it was widened by under "More from the sources"; then where each stands.
-    A refusal comes with the nearest passages, marked as not answering."""
+    and the context it was widened by under "N more quotes from the sources"; then where each
+    stands. A refusal comes with the nearest passages, marked as not answering."""
     if answer.refused:
         print(textwrap.fill(answer.answer, width=100))
         if answer.retrieved:
@@ -48,8 +48,7 @@ def render_answer(answer: Answer) -> None:
     shown, rest = answer_and_context(answer.answer, context)
     print("\n\n".join(textwrap.fill(p, width=100) for p in shown))
     if rest:
-        words = sum(len(p.split()) for p in rest)
-        print(f"\nMore from the sources ({len(rest)} quotes, {words} words):\n")
+        print(f"\n{context_label(rest)}:\n")
         print("\n\n".join(textwrap.fill(p, width=100) for p in rest))
     print("\nSources:")
     for citation in answer.citations:

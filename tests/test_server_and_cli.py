@@ -38,9 +38,9 @@ def test_cli_ask_search_batch_and_corpus(corpus_settings, tmp_path):
     text = _run(["ask", "Can smuggled migrants be prosecuted under the Protocol?"], home).stdout
     assert "[1]" in text and "Sources:" in text and "Article 5" in text
     # the answer's own quote first, the passages it was widened by after it, each source once
-    answer, more = text.split("\nMore from the sources (")
+    answer, more = re.split(r"\n\d+ more quotes? from the sources \(\d+ words\):\n", text)
     assert "shall not become liable to criminal" in " ".join(answer.split())
-    assert re.match(r"\d+ quotes, \d+ words\):", more)
+    assert "[2]" in more
     assert text.count("Article 5 — Criminal liability of migrants") == 1
 
     refused = _run(["ask", "Who won the 2018 football World Cup?"], home).stdout

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from assistant.compose import answer_and_context
+from assistant.compose import answer_and_context, context_label
 from assistant.records import EmptyStoreError
 
 
@@ -42,17 +42,8 @@ def answer_messages(turn: dict[str, Any]) -> list[dict[str, Any]]:
     shown, rest = answer_and_context(answer["answer"], context)
     messages = [{"role": "assistant", "content": "\n\n".join(shown) + llm_note(answer)}]
     if rest:
-        words = sum(len(p.split()) for p in rest)
-        title = (
-            f"{len(rest)} more quote{'s' if len(rest) > 1 else ''} from the sources ({words} words)"
-        )
-        messages.append(
-            {
-                "role": "assistant",
-                "content": "\n\n".join(rest),
-                "metadata": {"title": title, "status": "done"},
-            }
-        )
+        folded = {"title": context_label(rest), "status": "done"}
+        messages.append({"role": "assistant", "content": "\n\n".join(rest), "metadata": folded})
     return messages
 
 
