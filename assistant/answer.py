@@ -21,6 +21,7 @@ see `question`). The steps, each in its own module; their tuned weights and thre
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,26 +86,23 @@ def merge_drafts(drafts: list[Drafted], keep: int) -> Drafted:
     refused = next((d for d in drafts if d.refused), None)
     if refused:
         return refused
-    chosen: dict[tuple[str, int], Candidate] = {}
-    answering: dict[tuple[str, int], Candidate] = {}
-    for draft in drafts:
-        for candidate in draft.chosen:
-            chosen.setdefault((candidate.passage.chunk_id, candidate.start), candidate)
-        for candidate in draft.answering:
-            answering.setdefault((candidate.passage.chunk_id, candidate.start), candidate)
+    chosen = _each_once(d.chosen for d in drafts)
+    answering = _each_once(d.answering for d in drafts)
     passages: dict[str, Passage] = {}
     for rank in range(max(len(d.passages) for d in drafts)):
         for draft in drafts:
             if rank < len(draft.passages):
                 passages.setdefault(draft.passages[rank].chunk_id, draft.passages[rank])
-    text, citations = compose(list(chosen.values()), list(answering.values()))
+    text, citations = compose(chosen, answering)
     best = max(d.support for d in drafts)
-    return Drafted(
-        text,
-        citations,
-        False,
-        best,
-        list(passages.values())[:keep],
-        list(chosen.values()),
-        answering=list(answering.values()),
-    )
+    shown = list(passages.values())[:keep]
+    return Drafted(text, citations, False, best, shown, chosen, answering=answering)
+
+
+def _each_once(groups: Iterable[list[Candidate]]) -> list[Candidate]:
+    """The sentences of several parts' answers, each once, in order."""
+    found: dict[tuple[str, int], Candidate] = {}
+    for group in groups:
+        for candidate in group:
+            found.setdefault((candidate.passage.chunk_id, candidate.start), candidate)
+    return list(found.values())

@@ -7,6 +7,7 @@ merge into one quote with one citation.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from assistant.candidates import Candidate, passages_best_first
 from assistant.records import Citation
@@ -20,9 +21,7 @@ def compose(
     The passages of the `answering` sentences (those chosen as the answer, before it was
     widened; default all) come first, so the answer to each part of a question opens the text,
     and their citations are `main`."""
-    answering = chosen if answering is None else answering
-    main = {(c.passage.chunk_id, c.start) for c in answering}
-    answers = {c.passage.chunk_id for c in answering}
+    answers = {c.passage.chunk_id for c in (chosen if answering is None else answering)}
     first_rank = {chunk_id: n for n, chunk_id in enumerate(passages_best_first(chosen))}
     ordered = sorted(
         chosen,
@@ -42,7 +41,6 @@ def compose(
                 ]
                 previous.end = candidate.end
                 previous.score = max(previous.score, candidate.score)
-                previous.main = previous.main or (passage.chunk_id, candidate.start) in main
                 parts[-1] = f"{' '.join(previous.quote.split())} [{previous.n}]"
                 continue
         citation = Citation(
@@ -59,7 +57,7 @@ def compose(
             score=candidate.score,
             chunk_id=passage.chunk_id,
             url=passage.url,
-            main=(passage.chunk_id, candidate.start) in main,
+            main=passage.chunk_id in answers,
         )
         citations.append(citation)
         parts.append(f"{' '.join(candidate.text.split())} [{citation.n}]")
@@ -70,11 +68,13 @@ _MARKERS = re.compile(r"\[(\d+)\]")
 _AFTER_MARKERS = re.compile(r"((?:\[\d+\])(?:\s*\[\d+\])*)\s+(?=\S)")
 
 
-def answer_and_context(text: str, context: set[int]) -> tuple[list[str], list[str]]:
-    """A composed answer's quotes, one paragraph each, split into the answer (up to the last
-    paragraph citing a main citation) and the context after it: the paragraphs citing only
-    `context` citations (numbers of citations that are not `main`), which readers see folded."""
-    paragraphs = _AFTER_MARKERS.sub(r"\1\n\n", text).split("\n\n")
+def answer_and_context(answer: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """An answer's quotes (its JSON: text and citations), one paragraph each, split into the
+    answer (up to the last paragraph citing a `main` citation) and the context after it: the
+    paragraphs citing only other citations, which readers see folded. An answer recorded
+    before citations were marked is all answer."""
+    context = {c.get("n") for c in answer.get("citations") or [] if not c.get("main", True)}
+    paragraphs = _AFTER_MARKERS.sub(r"\1\n\n", str(answer.get("answer", ""))).split("\n\n")
     cites = [{int(n) for n in _MARKERS.findall(p)} for p in paragraphs]
     answering = [n for n, found in enumerate(cites) if not found or found - context]
     cut = answering[-1] + 1 if answering else len(paragraphs)

@@ -68,8 +68,8 @@ class Citation:
     score: float
     chunk_id: str = ""
     url: str = ""
-    # it quotes a sentence chosen as the answer; False: a passage's context the answer was
-    # widened by, which the chat folds under the answer
+    # it quotes a passage holding a sentence chosen as the answer; False: a passage the answer
+    # was widened by, which the chat folds under the answer
     main: bool = True
 
     def to_json(self) -> dict[str, Any]:

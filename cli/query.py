@@ -44,8 +44,7 @@ def render_answer(answer: Answer) -> None:
             more = "…" if len(passage.text) > 300 else ""
             _print_passage("-", passage, passage.text[:300] + more)
         return
-    context = {c.n for c in answer.citations if not c.main}
-    shown, rest = answer_and_context(answer.answer, context)
+    shown, rest = answer_and_context(answer.to_json())
     print("\n\n".join(textwrap.fill(p, width=100) for p in shown))
     if rest:
         print(f"\n{context_label(rest)}:\n")

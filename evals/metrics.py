@@ -57,8 +57,7 @@ def case_metrics(
     text = "" if refused else answer.get("answer", "")
     met = [_contains_any(text, group) for group in case.key_facts]
     # what a reader sees before opening the fold (the app folds the passages it was widened by)
-    context = {c.get("n") for c in citations if not c.get("main", True)}
-    unfolded = " ".join(answer_and_context(text, context)[0])
+    unfolded = "" if refused else " ".join(answer_and_context(answer)[0])
     # the ceiling of all_facts for an answer quoting the passages shown: the gap below it is
     # lost in choosing sentences, the gap above it in retrieval
     shown = " ".join(p.get("quote", "") for p in retrieved)

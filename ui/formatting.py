@@ -38,8 +38,7 @@ def answer_messages(turn: dict[str, Any]) -> list[dict[str, Any]]:
             "not answering the question.*"
         )
         return [{"role": "assistant", "content": text + llm_note(answer)}]
-    context = {c["n"] for c in answer.get("citations") or [] if not c.get("main", True)}
-    shown, rest = answer_and_context(answer["answer"], context)
+    shown, rest = answer_and_context(answer)
     messages = [{"role": "assistant", "content": "\n\n".join(shown) + llm_note(answer)}]
     if rest:
         folded = {"title": context_label(rest), "status": "done"}
