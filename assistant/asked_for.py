@@ -25,7 +25,7 @@ _CAPITAL = r"[A-Z][\w'’.-]*"
 _KINDS = r"(Convention|Protocol|Compact|Covenant|Charter|Declaration|Directive)"
 INSTRUMENT_NAME = re.compile(
     rf"(?:\b\d{{4}}\s+)?(?:\b{_CAPITAL}(?:\s+of)?\s+){{0,4}}"
-    rf"{_KINDS}\b"
+    rf"{_KINDS}s?\b"
     rf"(?:\s+(?:on|for|against|relating to|of)\s+(?:the\s+)?{_CAPITAL}"
     rf"(?:(?:,?\s+(?:and|of|of the|in|on|the)\s+|,\s*|\s+){_CAPITAL})*)?"
 )
@@ -56,7 +56,7 @@ def without_held_names(text: str, title_terms: set[str]) -> str:
 # ("the" only: "an extradition treaty" is any such treaty, which the Convention does discuss)
 _LOWER_INSTRUMENT = re.compile(
     r"\bthe\s+((?:(?!(?:the|a|an|each|every|this|that|its|their|under|in|for|to|by|with|on)\b)"
-    r"[\w'’-]+\s+){1,4}?)(?:convention|protocol|covenant|charter|directive|treaty)\b",
+    r"[\w'’-]+\s+){1,4}?)(?:convention|protocol|compact|covenant|charter|directive|treaty)s?\b",
     re.I,
 )
 # words of any instrument's name, which tell none apart

@@ -194,6 +194,24 @@ def test_instruments_named_in_lower_case_are_told_apart_too():
         "which countries have ratified the smuggling protocol?",
     ]:
         assert other_instruments(own, TITLES) == [], own
+
+
+def test_instruments_named_in_the_plural_or_as_a_compact_are_told_apart_too():
+    """ "The Geneva Conventions" and "the migration compact" are no documents of the corpus;
+    "the smuggling and trafficking protocols" are."""
+    assert other_instruments("are migrants at sea protected by the Geneva Conventions?", TITLES)
+    assert other_instruments("under the geneva conventions, are they protected?", TITLES) == [
+        "the geneva conventions"
+    ]
+    assert other_instruments("what does the migration compact say about smugglers?", TITLES) == [
+        "the migration compact"
+    ]
+    for own in [
+        "what do the smuggling protocols say about travel documents?",
+        "do the Palermo Conventions apply?",
+        "do the UN protocols stand on their own?",
+    ]:
+        assert other_instruments(own, TITLES) == [], own
     assert (
         other_instruments(
             "what does the refugee convention say?", TITLES, frozenset({"lower_instrument"})
