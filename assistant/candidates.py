@@ -22,6 +22,7 @@ _LIST_ITEM = re.compile(
 )
 _ENDS_SENTENCE = re.compile(r"[.;:!?\"”’)]$")
 _HEADING_LIKE = re.compile(r"^(#|Article\s+\d+$)")
+_FOOTNOTE = re.compile(r"^[¹²³⁴⁵⁶⁷⁸⁹⁰]+\s")  # "¹ The views expressed in the paper ..."
 MIN_WORDS = 4  # a shorter line is a title, heading or dateline, not a sentence that answers
 MAX_LIST_ITEMS = 10  # a lead-in takes at most this many items: one list cannot swallow a passage
 
@@ -66,10 +67,26 @@ def passages_best_first(sentences: list[Candidate]) -> list[str]:
 
 
 def quotable(text: str) -> bool:
-    """Sentences and list items can answer; titles, headings and datelines cannot."""
-    if len(text.split()) < MIN_WORDS or _HEADING_LIKE.match(text):
+    """Sentences and list items can answer; titles, headings, datelines and footnotes cannot."""
+    if len(text.split()) < MIN_WORDS or _HEADING_LIKE.match(text) or _FOOTNOTE.match(text):
+        return False
+    if _title_case(text):
         return False
     return bool(_ENDS_SENTENCE.search(text) or _LIST_ITEM.match(text))
+
+
+def _title_case(text: str) -> bool:
+    """A byline or title ("United Nations Office on Drugs and Crime (UNODC)"): no closing stop,
+    and most words capitalised."""
+    if re.search(r"[.;:!?]\W*$", text):
+        return False
+    words = [w for w in text.split() if w[:1].isalpha()]
+    return bool(words) and sum(w[0].isupper() for w in words) >= 0.7 * len(words)
+
+
+def is_list_item(text: str) -> bool:
+    """A line a list marker opens ("a)", "(ii)", "- "), however short."""
+    return bool(_LIST_ITEM.match(text))
 
 
 def candidates_for(passages: list[Passage], sentence_data: dict[str, Any]) -> list[Candidate]:

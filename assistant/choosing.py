@@ -8,7 +8,7 @@ shares and word limits are `Settings.tuning`'s (`question.tuning`).
 
 from __future__ import annotations
 
-from assistant.candidates import Candidate, passages_best_first
+from assistant.candidates import Candidate, is_list_item, passages_best_first
 from assistant.question import Question
 from assistant.question_kinds import ASKS_FOR_OVERVIEW
 from assistant.ranking import restates_said
@@ -128,8 +128,16 @@ def with_whole_passages(
     ]
     quoted = set(chosen) | set(added)
     following = dict(zip(candidates, candidates[1:], strict=False))  # candidates in text order
-    # a paragraph's number ("1.") is quoted with its paragraph, never as a quote of its own
-    return chosen + [c for c in added if _has_words(c.text) or following.get(c) in quoted]
+    # sentences and list items, not a paper's byline or footnote; a paragraph's number ("1.")
+    # is quoted with its paragraph, never as a quote of its own
+    return chosen + [
+        c
+        for c in added
+        if (c.quotable or is_list_item(c.text))
+        and _has_words(c.text)
+        or not _has_words(c.text)
+        and following.get(c) in quoted
+    ]
 
 
 def _has_words(text: str) -> bool:

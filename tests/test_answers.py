@@ -378,6 +378,31 @@ def test_a_paragraph_number_comes_whole_with_its_paragraph_never_alone():
     assert texts == ["Each State Party shall act.", "3.", "On the topic here."]
 
 
+def test_a_passage_quoted_whole_leaves_out_its_byline_headline_and_footnotes():
+    """A paper's byline and footnote, or a news item's headline, are no sentences that answer:
+    neither chosen nor quoted with their passage; a short list item is."""
+    from types import SimpleNamespace
+
+    from assistant.candidates import quotable
+    from assistant.choosing import with_whole_passages
+
+    lines = [
+        "Migrant Smuggling on the United Nations Intergovernmental Agenda",
+        "United Nations Office on Drugs and Crime (UNODC)",
+        "¹ The views expressed in the paper do not imply any opinion of the Secretariat.",
+        "Smuggling of migrants is a crime affecting almost every country.",
+        "It endangers the lives of migrants (see below).",
+        "b) Illegal entry;",
+    ]
+    sentences = _list_candidates(lines, 3)
+    for sentence in sentences:
+        sentence.quotable = quotable(sentence.text)
+    assert [s.quotable for s in sentences] == [False, False, False, True, True, False]
+    question = SimpleNamespace(off=frozenset(), tuning=Tuning(), said_terms=set())
+    texts = [c.text for c in with_whole_passages(question, sentences, [sentences[3]])]
+    assert texts == lines[3:]
+
+
 def test_the_answer_opens_the_text_and_the_context_it_was_widened_by_follows():
     """The passages of the sentences chosen as the answer come first, even when a passage added
     by the widening scores higher; their citations are `main` (the chat folds the others), and
