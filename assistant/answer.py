@@ -74,7 +74,7 @@ def answer_from(
     answering = chosen
     chosen = with_other_passages(question, candidates, shown, chosen)
     chosen = with_whole_passages(question, candidates, chosen)
-    text, citations = compose(chosen, answering)
+    text, citations = compose(chosen, answering, question.named)
     return Drafted(text, citations, False, found, shown, chosen, question, candidates, answering)
 
 

@@ -7,6 +7,7 @@ merge into one quote with one citation.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from typing import Any
 
 from assistant.candidates import Candidate, passages_best_first
@@ -14,18 +15,27 @@ from assistant.records import Citation
 
 
 def compose(
-    chosen: list[Candidate], answering: list[Candidate] | None = None
+    chosen: list[Candidate],
+    answering: list[Candidate] | None = None,
+    named: Collection[str] = (),
 ) -> tuple[str, list[Citation]]:
     """Order the sentences (by passage, then reading order), merge neighbours, number citations.
 
     The passages of the `answering` sentences (those chosen as the answer, before it was
     widened; default all) come first, so the answer to each part of a question opens the text,
-    and their citations are `main`."""
+    and their citations are `main`. Among them, those of the documents the question `named`
+    lead: asked what the Smuggling Protocol says, the answer opens with the Protocol, not with
+    a paper that discusses it."""
     answers = {c.passage.chunk_id for c in (chosen if answering is None else answering)}
     first_rank = {chunk_id: n for n, chunk_id in enumerate(passages_best_first(chosen))}
     ordered = sorted(
         chosen,
-        key=lambda c: (c.passage.chunk_id not in answers, first_rank[c.passage.chunk_id], c.start),
+        key=lambda c: (
+            c.passage.chunk_id not in answers,
+            c.passage.doc_id not in named,
+            first_rank[c.passage.chunk_id],
+            c.start,
+        ),
     )
     citations: list[Citation] = []
     parts: list[str] = []

@@ -422,6 +422,24 @@ def test_the_answer_opens_the_text_and_the_context_it_was_widened_by_follows():
     assert all(c.main for c in compose([answer[1], context[0]])[1])  # default: all the answer
 
 
+def test_the_document_a_question_names_opens_the_answer():
+    """Asked what the Smuggling Protocol says, the answer opens with the Protocol's quote, not
+    with a paper that discusses it and scores higher; unnamed, the higher score leads."""
+    from assistant.compose import compose
+
+    paper = _list_candidates(["A paper on smugglers says this."], 0)[0]
+    protocol = _list_candidates(["Each State Party shall criminalize smuggling."], 0)[0]
+    paper.passage = replace(paper.passage, chunk_id="paper:0", doc_id="paper")
+    protocol.passage = replace(protocol.passage, chunk_id="protocol:0", doc_id="protocol")
+    paper.score, protocol.score = 0.6, 0.5
+    text, citations = compose([paper, protocol], named=["protocol"])
+    assert text.startswith("Each State Party") and [c.doc_id for c in citations] == [
+        "protocol",
+        "paper",
+    ]
+    assert compose([paper, protocol])[0].startswith("A paper")
+
+
 @pytest.mark.parametrize(
     ("question", "fact"),
     [
