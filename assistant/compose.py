@@ -18,6 +18,7 @@ def compose(
     chosen: list[Candidate],
     answering: list[Candidate] | None = None,
     named: Collection[str] = (),
+    overview: bool = False,
 ) -> tuple[str, list[Citation]]:
     """Order the sentences (by passage, then reading order), merge neighbours, number citations.
 
@@ -25,15 +26,28 @@ def compose(
     widened; default all) come first, so the answer to each part of a question opens the text,
     and their citations are `main`. Among them, those of the documents the question `named`
     lead: asked what the Smuggling Protocol says, the answer opens with the Protocol, not with
-    a paper that discusses it."""
+    a paper that discusses it. An `overview` (a summary for a note) quotes each document's
+    passages in the document's order, best document first: a news item opens with its own
+    summary, not with the speech quoted in its eighth paragraph."""
     answers = {c.passage.chunk_id for c in (chosen if answering is None else answering)}
-    first_rank = {chunk_id: n for n, chunk_id in enumerate(passages_best_first(chosen))}
+    best_first = {chunk_id: n for n, chunk_id in enumerate(passages_best_first(chosen))}
+    documents = list(
+        dict.fromkeys(
+            c.passage.doc_id for c in sorted(chosen, key=lambda c: best_first[c.passage.chunk_id])
+        )
+    )
+
+    def place(c: Candidate) -> tuple[int, ...]:
+        if overview:  # each document's passages in its own order, the best document first
+            return documents.index(c.passage.doc_id), c.passage.start
+        return (best_first[c.passage.chunk_id],)
+
     ordered = sorted(
         chosen,
         key=lambda c: (
             c.passage.chunk_id not in answers,
             c.passage.doc_id not in named,
-            first_rank[c.passage.chunk_id],
+            *place(c),
             c.start,
         ),
     )

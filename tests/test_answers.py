@@ -440,6 +440,24 @@ def test_the_document_a_question_names_opens_the_answer():
     assert compose([paper, protocol])[0].startswith("A paper")
 
 
+def test_an_overview_quotes_each_document_in_its_own_order():
+    """A summary for a note reads a news item from its opening paragraph, not from the speech
+    quoted further down that scored best; the best document still comes first."""
+    from assistant.compose import compose
+
+    speech, opening, other = (
+        _list_candidates([text], 0)[0]
+        for text in ["The ambassador said it matters.", "The initiative opened.", "Elsewhere."]
+    )
+    speech.passage = replace(speech.passage, chunk_id="news:2", doc_id="news", start=900)
+    opening.passage = replace(opening.passage, chunk_id="news:0", doc_id="news", start=0)
+    other.passage = replace(other.passage, chunk_id="paper:0", doc_id="paper", start=0)
+    speech.score, other.score, opening.score = 0.9, 0.8, 0.5
+    text, _ = compose([speech, other, opening], overview=True)
+    assert text.index("The initiative") < text.index("The ambassador") < text.index("Elsewhere")
+    assert compose([speech, other, opening])[0].startswith("The ambassador")
+
+
 @pytest.mark.parametrize(
     ("question", "fact"),
     [
