@@ -32,7 +32,7 @@ from assistant.question import Question
 from assistant.question_kinds import ASKS_FOR_OVERVIEW, Similarity
 from assistant.ranking import match_words, rerank, score_candidates
 from assistant.records import Citation, Passage
-from assistant.refusal import refusal_for, support
+from assistant.refusal import closest, refusal_for, support, weak
 
 
 @dataclass
@@ -64,11 +64,12 @@ def answer_from(
     match_words(candidates, question)
     score_candidates(candidates, question.plain or question)
     found = support(candidates)  # on the model's own vectors, which the threshold was set on
+    near = closest(candidates)
     if question.plain is not None:
         score_candidates(candidates, question)  # ranked by the adapted question
     shown = rerank(passages, candidates, keep)
     chosen = choose(question, candidates, shown, most)
-    refusal = refusal_for(question, chosen, found, threshold, similarity)
+    refusal = refusal_for(question, chosen, weak(question, found, near, threshold), similarity)
     if refusal is not None:
         return Drafted(refusal, [], True, found, shown, chosen, question, candidates)
     answering = chosen

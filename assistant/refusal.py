@@ -27,15 +27,31 @@ def support(candidates: list[Candidate]) -> float:
     return max((c.score for c in candidates if c.quotable), default=0.0)
 
 
+def closest(candidates: list[Candidate]) -> float:
+    """How near in meaning the pool's nearest sentence stands to the question (its cosine,
+    without the word score that a shared name alone can raise)."""
+    return max((c.meaning for c in candidates if c.quotable), default=0.0)
+
+
+def weak(question: Question, found: float, near: float, threshold: float) -> bool:
+    """Too weak to answer: support (`found`) below the threshold, and no sentence as near in
+    meaning as `Tuning.meaning_floor` (`near`, from `closest`). A lay question that shares no
+    word with the documents ("how do their start rules compare") scores low on support but
+    stands near its article in meaning; a far-off one that shares a name ("the weather in
+    Vienna tomorrow", met by the Vienna Convention) scores on the name alone."""
+    if found >= threshold:
+        return False
+    return "meaning_floor" in question.off or near < question.tuning.meaning_floor
+
+
 def refusal_for(
     question: Question,
     chosen: list[Candidate],
-    found: float,
-    threshold: float,
+    too_weak: bool,
     similarity: Similarity,
 ) -> str | None:
-    """The refusal to give instead of quoting the chosen sentences, or None to answer; `found`
-    is the pool's `support`."""
+    """The refusal to give instead of quoting the chosen sentences, or None to answer;
+    `too_weak` is `weak`'s verdict on the pool's support."""
     lacking = missing(
         question.text,
         [c.text for c in chosen],
@@ -44,7 +60,7 @@ def refusal_for(
         [] if question.named else question.others,  # about an instrument the corpus only cites
         question.proper_names,
     )
-    if not (lacking or refuses(question, chosen, found < threshold, similarity)):
+    if not (lacking or refuses(question, chosen, too_weak, similarity)):
         return None
     text = REFUSAL
     if question.strangers:

@@ -134,6 +134,11 @@ class Tuning(BaseModel):
     )
     max_list_words: int = Field(150, description="A list longer than this is quoted in part.")
     # refusing (assistant/question_kinds.py, used by assistant/refusal.py)
+    meaning_floor: float = Field(
+        0.30,
+        description="Support below the threshold refuses only when no sentence is this near in "
+        "meaning (far-off questions' nearest stand at .12-.28 on core and dev).",
+    )
     figure_match: float = Field(
         0.35, description="Least similarity between the thing asked about and the thing counted."
     )

@@ -19,6 +19,7 @@ from evals.sets import load_set
 COMPONENTS = {
     "strangers": "refuse when the question names something the corpus never mentions",
     "threshold": "refuse when the best sentence scores below refusal_threshold",
+    "meaning_floor": "... unless a sentence stands as near in meaning as meaning_floor",
     "figure_refusal": "refuse a figure question whose best sentence has no such figure",
     "date_refusal": "refuse an on-what-date question whose best sentence has no date",
     "personal_advice": "refuse advice on one person's own case ('my cousin ... jail?')",

@@ -329,3 +329,20 @@ def test_a_held_instruments_name_is_not_what_a_sentence_says_but_another_ones_is
     assert kept.startswith("As guardian of its additional Protocol") and kept.endswith("assist")
     consular = "its obligations under the Vienna Convention on Consular Relations, including"
     assert without_held_names(consular, held) == consular
+
+
+def test_weak_support_refuses_only_when_no_sentence_is_near_in_meaning():
+    """A lay question sharing no word with the documents scores low on support but stands near
+    its article in meaning; a far-off one scores on a shared name alone ("the weather in Vienna
+    tomorrow", met by the Vienna Convention) and stands near nothing."""
+    from types import SimpleNamespace
+
+    from assistant.refusal import weak
+    from common.settings import Tuning
+
+    question = SimpleNamespace(off=frozenset(), tuning=Tuning(meaning_floor=0.3))
+    assert weak(question, found=0.31, near=0.20, threshold=0.32)  # the Vienna weather
+    assert not weak(question, found=0.28, near=0.38, threshold=0.32)  # a lay question
+    assert not weak(question, found=0.40, near=0.10, threshold=0.32)  # support enough
+    ablated = SimpleNamespace(off=frozenset({"meaning_floor"}), tuning=Tuning(meaning_floor=0.3))
+    assert weak(ablated, found=0.28, near=0.38, threshold=0.32)
