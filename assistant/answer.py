@@ -29,7 +29,7 @@ from assistant.candidates import Candidate, candidates_for
 from assistant.choosing import choose, with_other_passages, with_whole_passages
 from assistant.compose import compose
 from assistant.question import Question
-from assistant.question_kinds import ASKS_FOR_OVERVIEW, Similarity
+from assistant.question_kinds import Similarity
 from assistant.ranking import match_words, rerank, score_candidates
 from assistant.records import Citation, Passage
 from assistant.refusal import closest, refusal_for, support, weak
@@ -75,8 +75,7 @@ def answer_from(
     answering = chosen
     chosen = with_other_passages(question, candidates, shown, chosen)
     chosen = with_whole_passages(question, candidates, chosen)
-    overview = bool(ASKS_FOR_OVERVIEW.search(question.text)) and "overview" not in question.off
-    text, citations = compose(chosen, answering, question.named, overview)
+    text, citations = compose(chosen, answering, question.named, question.wants_overview)
     return Drafted(text, citations, False, found, shown, chosen, question, candidates, answering)
 
 

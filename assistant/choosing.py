@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from assistant.candidates import Candidate, is_list_item, passages_best_first
 from assistant.question import Question
-from assistant.question_kinds import ASKS_FOR_OVERVIEW
 from assistant.ranking import restates_said
 from assistant.records import Passage
 from common.settings import Tuning
@@ -22,8 +21,7 @@ def choose(
     """The sentences to quote from the passages shown; an overview quotes several times more."""
     kept = {p.chunk_id for p in shown}
     tuning = question.tuning
-    overview = ASKS_FOR_OVERVIEW.search(question.text) and "overview" not in question.off
-    scale = tuning.overview_scale if overview else 1
+    scale = tuning.overview_scale if question.wants_overview else 1
     return select(
         [c for c in candidates if c.passage.chunk_id in kept],
         most * scale,

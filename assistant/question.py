@@ -8,6 +8,7 @@ from functools import cached_property
 import numpy as np
 
 from assistant.query_adapter import QueryAdapter
+from assistant.question_kinds import ASKS_FOR_OVERVIEW
 from assistant.word_match import QuestionWords
 from common.settings import Tuning
 from ingest.terms import content_terms
@@ -53,6 +54,12 @@ class Question:
         if self.context_vector is not None:
             meaning = 0.5 * meaning + 0.5 * float(embedding @ self.context_vector)
         return meaning
+
+    @property
+    def wants_overview(self) -> bool:
+        """A request for a briefing, a summary or key points (`ASKS_FOR_OVERVIEW`): quoted at
+        more length, each document in its own order."""
+        return bool(ASKS_FOR_OVERVIEW.search(self.text)) and "overview" not in self.off
 
     @cached_property
     def said_terms(self) -> set[str]:

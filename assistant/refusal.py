@@ -28,8 +28,9 @@ def support(candidates: list[Candidate]) -> float:
 
 
 def closest(candidates: list[Candidate]) -> float:
-    """How near in meaning the pool's nearest sentence stands to the question (its cosine,
-    without the word score that a shared name alone can raise)."""
+    """How near in meaning the pool's nearest sentence stands to the question (its cosine, a
+    follow-up's mixed with the conversation's; without the word score, which a shared name
+    alone can raise)."""
     return max((c.meaning for c in candidates if c.quotable), default=0.0)
 
 
