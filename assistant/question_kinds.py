@@ -37,17 +37,9 @@ ASKS_FOR_AMOUNT = re.compile(
     re.I,
 )
 ASKS_FOR_CALENDAR_DATE = re.compile(r"\b(what|which) (date|day|year|month)\b", re.I)
-ASKS_FOR_DUTY = re.compile(
-    r"\b(must|requires?|required|obligations?|obliged|dut(y|ies)|ha(ve|s) to|should|"
-    r"asks? (states|countries|parties))\b",
-    re.I,
-)
 ASKS_WHAT_FOLLOWS = re.compile(
     r"\b(next|following|then|after that|add(s|ed)?|else|further|also|another)\b", re.I
 )
-IMPOSES_DUTY = re.compile(r"\bshall\b", re.I)
-ASKS_IF_ALLOWED = re.compile(r"^\W*(can|could|may|is it (possible|allowed|permitted))\b", re.I)
-ALLOWS = re.compile(r"\bmay\b")
 ASKS_FOR_DATE = re.compile(r"\b(when|what (year|date|month|period)|since when|how long)\b", re.I)
 ASKS_FOR_PERSON = re.compile(r"^\W*(who|whom|which (official|person|speaker))\b", re.I)
 ASKS_FOR_BODY = re.compile(

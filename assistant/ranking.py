@@ -12,11 +12,7 @@ from assistant.asked_for import without_held_names
 from assistant.candidates import Candidate
 from assistant.question import Question
 from assistant.question_kinds import (
-    ALLOWS,
-    ASKS_FOR_DUTY,
-    ASKS_IF_ALLOWED,
     ASKS_WHAT_FOLLOWS,
-    IMPOSES_DUTY,
     answer_tests,
     years_in,
 )
@@ -45,12 +41,10 @@ def score_candidates(candidates: list[Candidate], question: Question) -> None:
     """Score each sentence by meaning and by shared, informative words (`match_words` first).
 
     Some kinds of question get a nudge towards sentences of the kind that can answer them: "how
-    many" towards figures, "when" towards dates, "who" towards names, "must they" towards what
-    parties "shall" do (evals/ablation.py measures each; those that helped no set are gone).
+    many" towards figures, "when" towards dates, "who" towards names (evals/ablation.py measures
+    each; those that did not help the test set are gone).
     """
     text, off, tuning = question.text, question.off, question.tuning
-    wants_duty = bool(ASKS_FOR_DUTY.search(text)) and "shall_nudge" not in off
-    wants_leave = bool(ASKS_IF_ALLOWED.search(text)) and "may_nudge" not in off
     years = years_in(text) if "year_nudge" not in off else []
     wanted = answer_tests(text, question.wants_definition) if "kind_tests" not in off else []
     said = question.said_terms
@@ -63,12 +57,6 @@ def score_candidates(candidates: list[Candidate], question: Question) -> None:
         )
         meaning = tuning.meaning_weight * candidate.meaning if "meaning" not in off else 0.0
         candidate.score = meaning + tuning.words_weight * candidate.words + prior
-        if wants_leave and ALLOWS.search(candidate.text):
-            # "can our officers board?" is answered by what they "may" do
-            candidate.score += tuning.kind_nudge
-        if wants_duty and IMPOSES_DUTY.search(candidate.text):
-            # "what must a State do" is answered by what it "shall" do
-            candidate.score += tuning.kind_nudge
         if question.conversation and candidate.passage.doc_id not in question.conversation:
             candidate.score *= tuning.elsewhere_factor  # a follow-up stays with its document
         if years and not any(year in candidate.passage.labelled for year in years):

@@ -76,9 +76,6 @@ class Tuning(BaseModel):
     document_margin: float = Field(
         0.1, description="Documents this close to the best document's cosine lose nothing."
     )
-    kind_nudge: float = Field(
-        0.05, description="Bonus for what parties may/shall do when asked if allowed/what must."
-    )
     year_factor: float = Field(
         0.9, description="Score factor for a passage lacking the year asked about (2021 != 2012)."
     )

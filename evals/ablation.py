@@ -56,8 +56,6 @@ COMPONENTS = {
     " are not question words met",
     "document_topic": "sentences of a document far from the question's topic score lower",
     "passage_prior": "sentences of better-ranked passages score a little higher",
-    "may_nudge": "a 'can they' question prefers what parties 'may' do",
-    "shall_nudge": "a 'must they' question prefers what parties 'shall' do",
     "year_nudge": "a year in the question prefers passages of that year",
     "kind_tests": "a figure/date/person/body question prefers sentences of that kind",
     "overview": "a request for a briefing, summary or key points quotes up to 3x more",

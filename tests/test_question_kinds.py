@@ -74,16 +74,6 @@ def test_a_question_about_bodies_wants_a_sentence_that_names_one():
     assert answer_tests("Which countries does GLO.ACT cover?") == []
 
 
-def test_duty_and_permission_questions_are_told_apart():
-    from assistant.question_kinds import ASKS_FOR_DUTY, ASKS_IF_ALLOWED
-
-    assert ASKS_FOR_DUTY.search("What must a State do for migrants in danger?")
-    assert ASKS_FOR_DUTY.search("What does the trafficking protocol ask States to do about demand?")
-    assert ASKS_IF_ALLOWED.search("Can our officers go aboard?")
-    assert not ASKS_IF_ALLOWED.search("What can a State do?")
-    assert not ASKS_FOR_DUTY.search("Who moderated the event?")
-
-
 def test_the_measure_or_thing_a_figure_question_asks_for():
     from assistant.question_kinds import asked_quantity, counted_phrases
 
