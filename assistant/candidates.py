@@ -22,6 +22,7 @@ _LIST_ITEM = re.compile(
 )
 _ENDS_SENTENCE = re.compile(r"[.;:!?\"”’)]$")
 _HEADING_LIKE = re.compile(r"^(#|Article\s+\d+$)")
+_CLOSING_STOP = re.compile(r"[.;:!?]\W*$")
 _FOOTNOTE = re.compile(r"^[¹²³⁴⁵⁶⁷⁸⁹⁰]+\s")  # "¹ The views expressed in the paper ..."
 MIN_WORDS = 4  # a shorter line is a title, heading or dateline, not a sentence that answers
 MAX_LIST_ITEMS = 10  # a lead-in takes at most this many items: one list cannot swallow a passage
@@ -72,13 +73,13 @@ def quotable(text: str) -> bool:
         return False
     if _title_case(text):
         return False
-    return bool(_ENDS_SENTENCE.search(text) or _LIST_ITEM.match(text))
+    return bool(_ENDS_SENTENCE.search(text)) or is_list_item(text)
 
 
 def _title_case(text: str) -> bool:
     """A byline or title ("United Nations Office on Drugs and Crime (UNODC)"): no closing stop,
     and most words capitalised."""
-    if re.search(r"[.;:!?]\W*$", text):
+    if _CLOSING_STOP.search(text):
         return False
     words = [w for w in text.split() if w[:1].isalpha()]
     return bool(words) and sum(w[0].isupper() for w in words) >= 0.7 * len(words)

@@ -126,16 +126,13 @@ def with_whole_passages(
     ]
     quoted = set(chosen) | set(added)
     following = dict(zip(candidates, candidates[1:], strict=False))  # candidates in text order
-    # sentences and list items, not a paper's byline or footnote; a paragraph's number ("1.")
-    # is quoted with its paragraph, never as a quote of its own
-    return chosen + [
-        c
-        for c in added
-        if (c.quotable or is_list_item(c.text))
-        and _has_words(c.text)
-        or not _has_words(c.text)
-        and following.get(c) in quoted
-    ]
+
+    def kept(c: Candidate) -> bool:
+        if not _has_words(c.text):  # a paragraph's number ("1."): only with its paragraph
+            return following.get(c) in quoted
+        return c.quotable or is_list_item(c.text)  # not a paper's byline or footnote
+
+    return chosen + [c for c in added if kept(c)]
 
 
 def _has_words(text: str) -> bool:

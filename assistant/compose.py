@@ -30,16 +30,16 @@ def compose(
     passages in the document's order, best document first: a news item opens with its own
     summary, not with the speech quoted in its eighth paragraph."""
     answers = {c.passage.chunk_id for c in (chosen if answering is None else answering)}
-    best_first = {chunk_id: n for n, chunk_id in enumerate(passages_best_first(chosen))}
-    documents = list(
-        dict.fromkeys(
-            c.passage.doc_id for c in sorted(chosen, key=lambda c: best_first[c.passage.chunk_id])
-        )
-    )
+    order = passages_best_first(chosen)
+    best_first = {chunk_id: n for n, chunk_id in enumerate(order)}
+    document_of = {c.passage.chunk_id: c.passage.doc_id for c in chosen}
+    document_rank: dict[str, int] = {}
+    for chunk_id in order:
+        document_rank.setdefault(document_of[chunk_id], len(document_rank))
 
     def place(c: Candidate) -> tuple[int, ...]:
         if overview:  # each document's passages in its own order, the best document first
-            return documents.index(c.passage.doc_id), c.passage.start
+            return document_rank[c.passage.doc_id], c.passage.start
         return (best_first[c.passage.chunk_id],)
 
     ordered = sorted(
