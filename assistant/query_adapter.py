@@ -22,11 +22,11 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.fitted_files import fitted_for
+
 log = logging.getLogger(__name__)
 
 ADAPTER_FILE = "query-adapter.npz"  # in the corpus folder
-PROBE = "Migrants shall not become liable to criminal prosecution for having been smuggled."
-SAME_MODEL = 0.99  # the probe's cosine between float32 and bfloat16 runs of one model is ~0.9999
 
 
 @dataclass(frozen=True)
@@ -60,21 +60,10 @@ class QueryAdapter:
             log.warning("query adapter %s is not readable (%s): questions not adapted", path, error)
             return None
         size = len(probe)
-        if shift.shape != (size, size) or fitted.shape != (size,):
-            log.warning(
-                "query adapter %s is for %d-dimensional vectors, the model makes %d: not used; "
-                "refit it with `palermo adapt`",
-                path,
-                fitted.shape[0] if fitted.ndim == 1 else -1,
-                size,
-            )
+        if not fitted_for(path, fitted, probe, "questions not adapted", "palermo adapt"):
             return None
-        if float(fitted @ probe) < SAME_MODEL:
-            log.warning(
-                "query adapter %s was fitted for another embedding model: not used; "
-                "refit it with `palermo adapt`",
-                path,
-            )
+        if shift.shape != (size, size):
+            log.warning("query adapter %s has a %s map: not used", path, shift.shape)
             return None
         return cls(np.eye(size, dtype=np.float32) + shift.astype(np.float32), fitted, note)
 

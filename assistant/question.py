@@ -9,6 +9,7 @@ import numpy as np
 
 from assistant.query_adapter import QueryAdapter
 from assistant.question_kinds import ASKS_FOR_OVERVIEW
+from assistant.scope import Verdict
 from assistant.word_match import QuestionWords
 from common.settings import Tuning
 from ingest.terms import content_terms
@@ -39,6 +40,8 @@ class Question:
     proper_names: list[str] = field(default_factory=list)
     # each document's vector (`Snapshot.document_vectors`): is a sentence's document on topic?
     documents: dict[str, np.ndarray] = field(default_factory=dict)
+    # the scope classifier's reading of the question (`scope`; None without a classifier)
+    scope: Verdict | None = None
     # the question before the query adapter moved its vectors: refusal's threshold was set on it
     plain: Question | None = None
     off: frozenset[str] = frozenset()  # engine components switched off (ablations only)
@@ -54,6 +57,15 @@ class Question:
         if self.context_vector is not None:
             meaning = 0.5 * meaning + 0.5 * float(embedding @ self.context_vector)
         return meaning
+
+    @property
+    def beyond_scope(self) -> Verdict | None:
+        """The scope classifier's verdict when it reads the question as one the documents
+        cannot answer (its chance at or above `Tuning.scope_threshold`), else None."""
+        verdict = self.scope
+        if verdict is None or "scope" in self.off:
+            return None
+        return verdict if verdict.beyond >= self.tuning.scope_threshold else None
 
     @property
     def wants_overview(self) -> bool:

@@ -61,13 +61,17 @@ def refusal_for(
         [] if question.named else question.others,  # about an instrument the corpus only cites
         question.proper_names,
     )
-    if not (lacking or refuses(question, chosen, too_weak, similarity)):
+    beyond = question.beyond_scope
+    outright = beyond is not None and beyond.outright
+    if not (lacking or outright or refuses(question, chosen, too_weak, similarity)):
         return None
     text = REFUSAL
     if question.strangers:
         text += f" They never mention {', '.join(question.strangers)}."
     elif lacking:
         text += f" {lacking}"
+    elif beyond:
+        text += f" {beyond.reason}"
     return text
 
 

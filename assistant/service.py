@@ -18,14 +18,16 @@ from assistant.anchors import anchors
 from assistant.answer import Drafted, answer_from, merge_drafts
 from assistant.asked_for import other_instruments, proper_names
 from assistant.encoder import encode_queries, one_thread
+from assistant.fitted_files import PROBE
 from assistant.followup import condense
 from assistant.glossary import Glossary
 from assistant.parts import compared_documents, question_parts
-from assistant.query_adapter import ADAPTER_FILE, PROBE, QueryAdapter
+from assistant.query_adapter import ADAPTER_FILE, QueryAdapter
 from assistant.question import Question
 from assistant.question_kinds import asks_for_definition
 from assistant.records import Answer, EmptyStoreError, Filters, Passage
 from assistant.retrieval import conversation_of, hybrid_search, nearest_rows, sentences_of
+from assistant.scope import SCOPE_FILE, ScopeClassifier
 from assistant.snapshot import Snapshot
 from assistant.word_match import QuestionWords
 from common.settings import Settings, quiet_network_env
@@ -44,10 +46,9 @@ class Assistant:
         self.embedder = embedder
         self._embed_lock = threading.Lock()
         self.glossary = Glossary.load(settings.corpus_dir / "glossary.toml")
-        self.adapter = QueryAdapter.load(
-            settings.corpus_dir / ADAPTER_FILE,
-            np.asarray(self.embed_texts([PROBE])[0], dtype=np.float32),
-        )
+        probe = np.asarray(self.embed_texts([PROBE])[0], dtype=np.float32)
+        self.adapter = QueryAdapter.load(settings.corpus_dir / ADAPTER_FILE, probe)
+        self.scope = ScopeClassifier.load(settings.corpus_dir / SCOPE_FILE, probe)
         self._llm_lock = threading.Lock()
         self._llm: Any = None
         self._loaded = self._load()  # (snapshot, word vectors): swapped together, never apart
@@ -232,6 +233,10 @@ class Assistant:
         drafts = []
         timings = {} if timings is None else timings  # `ask`'s, which starts empty
         vectors: dict[str, list[float]] = {}  # each text once: a comparison repeats them
+        # the scope classifier reads a stand-alone question whole, all its parts together; a
+        # follow-up's own words ("ok but what if they just say no?") do not say what it asks,
+        # and judged alone they were read as beyond the documents where they were not
+        judged = question if self.scope and "scope" not in off and not history else ""
         for n, part in enumerate(parts):
             context = list(history) if n == 0 else [*history, {"role": "user", "content": parts[0]}]
             base = filters or Filters()
@@ -239,7 +244,7 @@ class Assistant:
             for doc_filters in [base.within(d) for d in compared] or [filters]:
                 drafts.append(
                     self._draft(
-                        part, context, doc_filters, off, (snapshot, words), timings, vectors
+                        part, context, doc_filters, off, (snapshot, words), timings, vectors, judged
                     )
                 )
         return drafts, snapshot.version
@@ -306,9 +311,11 @@ class Assistant:
         loaded: tuple[Snapshot, WordVectors],
         timings: dict[str, float],
         vectors: dict[str, list[float]],
+        judged: str = "",
     ) -> Drafted:
         """The extractive answer to one question: retrieve a pool, choose sentences or refuse.
-        `vectors` holds the texts already embedded for this question."""
+        `vectors` holds the texts already embedded for this question; `judged` is the text the
+        scope classifier reads (the whole question), if any."""
         snapshot, words = loaded
         began = time.perf_counter()
         query = condense(question, history) if "condense" not in off else question
@@ -318,7 +325,8 @@ class Assistant:
         topical = [question] if query == question else []  # a follow-up has no topic IDF
         # a search inside a named document looks for the rest of the question
         inside = [snapshot.without_names(retrieve)] if conversation or named else []
-        embed = self._embedder([own, retrieve, context, *topical, *inside], vectors)
+        scoped = [judged] if judged else []  # embedded in the same encoder call
+        embed = self._embedder([own, retrieve, context, *topical, *inside, *scoped], vectors)
         bare = snapshot.without_names(question) if named else question  # what it asks of them
         defined = snapshot.defined_terms if "defined_terms" not in off else []
         asked = Question(
@@ -342,6 +350,9 @@ class Assistant:
             instrument_terms=snapshot.instrument_title_terms,
             wants_definition=asks_for_definition(bare, defined),
             documents=snapshot.document_vectors,
+            scope=self.scope.judge(np.asarray(embed(judged), dtype=np.float32))
+            if self.scope and judged
+            else None,
             off=off,
             tuning=self.settings.tuning,
         )

@@ -71,6 +71,21 @@ def _run_adapt(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _run_scope(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.scope import SCOPE_FILE
+    from evals.scope import ANSWERABLE_SETS, SCOPE_TRAINING, make_scope
+    from evals.sets import EvalSetError
+
+    out = args.out or settings.corpus_dir / SCOPE_FILE
+    try:
+        note = make_scope(settings, args.scope or SCOPE_TRAINING, list(ANSWERABLE_SETS), out)
+    except (OSError, EvalSetError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    print(f"wrote {out}: {note}")
+    return 0
+
+
 def _run_serve(args: argparse.Namespace, settings: Settings) -> int:
     from app import serve
 
@@ -152,6 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         "feedback": _run_feedback,
         "model": _run_model,
         "adapt": _run_adapt,
+        "scope": _run_scope,
     }
     from assistant.records import EmptyStoreError
 

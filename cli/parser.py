@@ -129,8 +129,8 @@ def _add_answer_commands(commands: Any) -> None:
 
 
 def _add_tool_commands(commands: Any) -> None:
-    """`feedback`, `eval`, `adapt` and `model`: ratings, evaluation, the query adapter and the
-    local model."""
+    """`feedback`, `eval`, `adapt`, `scope` and `model`: ratings, evaluation, the query adapter,
+    the scope classifier and the local model."""
     feedback = commands.add_parser("feedback", help="ratings given in the app")
     feedback_commands = feedback.add_subparsers(dest="feedback_command", required=True)
     export = feedback_commands.add_parser("export", help="write rated answers as eval cases")
@@ -178,6 +178,25 @@ def _add_tool_commands(commands: Any) -> None:
         type=float,
         default=0.1,
         help="how near the identity the map stays (chosen on dev and coverage)",
+    )
+    scope = commands.add_parser(
+        "scope",
+        help="fit the scope classifier, which refuses questions the documents cannot answer "
+        "(assistant/scope.py)",
+    )
+    scope.add_argument(
+        "--examples",
+        dest="scope",
+        type=Path,
+        metavar="FILE",
+        help="questions with their kinds (default: evals/training/scope.jsonl; keep dev, "
+        "coverage and test out)",
+    )
+    scope.add_argument(
+        "--out",
+        type=Path,
+        metavar="FILE",
+        help="default: scope-classifier.npz in the corpus folder",
     )
     model = commands.add_parser("model", help="the local language model")
     model_commands = model.add_subparsers(dest="model_command", required=True)

@@ -136,6 +136,12 @@ class Tuning(BaseModel):
         description="Support below the threshold refuses only when no sentence is this near in "
         "meaning (far-off questions' nearest stand at .12-.28 on core and dev).",
     )
+    scope_threshold: float = Field(
+        0.95,
+        description="Refuse when the scope classifier gives a question this chance or more of "
+        "being beyond the documents, as advice or after their dates (assistant/scope.py; at "
+        "0.9 answerable core and coverage questions were refused, at 0.95 none).",
+    )
     figure_match: float = Field(
         0.35, description="Least similarity between the thing asked about and the thing counted."
     )

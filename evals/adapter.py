@@ -17,7 +17,8 @@ import numpy as np
 from tqdm import tqdm
 
 from assistant.candidates import Candidate
-from assistant.query_adapter import PROBE, Example, QueryAdapter, fit
+from assistant.fitted_files import PROBE
+from assistant.query_adapter import Example, QueryAdapter, fit
 from assistant.service import Assistant
 from common.settings import Settings
 from evals.sets import EvalCase, load_set

@@ -250,12 +250,19 @@ def load_file(path: Path, max_bytes: int) -> Iterator[LoadedDocument | Failure]:
         yield Failure(str(path), f"cannot read file ({err.strerror})")
 
 
-_NOT_DOCUMENTS = {"catalog.toml", "glossary.toml", "query-adapter.npz", "README.md"}
+_NOT_DOCUMENTS = {
+    "catalog.toml",
+    "glossary.toml",
+    "query-adapter.npz",
+    "scope-classifier.npz",
+    "README.md",
+}
 
 
 def discover(paths: list[Path]) -> Iterator[Path]:
     """Files under the given paths in a stable order, skipping hidden files and the corpus
-    folder's own files (its catalog, its lay-words glossary, the query adapter, a README)."""
+    folder's own files (its catalog, its lay-words glossary, the query adapter, the scope
+    classifier, a README)."""
     for root in paths:
         if root.is_file():
             yield root

@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.query_adapter import ADAPTER_FILE, PROBE, Example, QueryAdapter, fit
+from assistant.fitted_files import PROBE
+from assistant.query_adapter import ADAPTER_FILE, Example, QueryAdapter, fit
 from cli import main
 from tests.fixtures import folded_corpus_text
 

@@ -1,0 +1,117 @@
+"""Whether a question is of a kind the documents cannot answer, read from its meaning.
+
+`asked_for` refuses near misses by their words ("my cousin", "the latest", "which countries");
+users say the same things in words no list foresees ("will the police come after us?", "is
+GLO.ACT going to get a third phase?"), and lists written for one set of questions did not carry
+over to another. A linear classifier over the question's vector (a softmax over "answerable" and
+the kinds the corpus cannot answer), fitted on questions written for the purpose (`palermo scope`,
+evals/scope.py), reads the kind from what the question means. Like the query adapter it is data
+beside the corpus (`scope-classifier.npz`) and belongs to one embedding model.
+"""
+
+from __future__ import annotations
+
+import logging
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from assistant.fitted_files import fitted_for
+
+log = logging.getLogger(__name__)
+
+SCOPE_FILE = "scope-classifier.npz"  # in the corpus folder
+ANSWERABLE = "answerable"
+# why the documents cannot answer each kind, as the refusal says it
+REASONS = {
+    "after-date": "It reads as a question about events or a state of affairs after they were "
+    "written.",
+    "personal-advice": "It reads as a question about one person's own case: a lawyer or a legal "
+    "aid service can advise on that.",
+    "list": "It reads as a request for a list they do not hold.",
+    "national-law": "It reads as a question about one country's own law or practice, which they "
+    "do not set out.",
+    "other-treaty": "It reads as a question about an instrument whose text they do not hold.",
+    "figure": "It reads as a request for a figure they do not give.",
+    "near-topic": "It reads as a question they do not address.",
+}
+
+# the kinds no passage of these documents can answer, refused on the verdict alone: they were
+# written years ago, and treaties and reports do not advise on one person's case. The other
+# kinds (a list, a figure, one country's law) the documents may well hold; the checks of
+# `asked_for` and `refusal` look for them in the evidence, and the verdict only names the kind.
+OUTRIGHT = frozenset({"after-date", "personal-advice"})
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """How likely a question is beyond the documents, and the likeliest kind it is."""
+
+    beyond: float  # 1 - the probability that it is answerable
+    kind: str  # the likeliest of `REASONS`' kinds
+
+    @property
+    def outright(self) -> bool:
+        return self.kind in OUTRIGHT
+
+    @property
+    def reason(self) -> str:
+        return REASONS.get(self.kind, REASONS["near-topic"])
+
+
+@dataclass(frozen=True)
+class ScopeClassifier:
+    """`weights` (one row per kind) and `bias` score a question vector; `probe` is the fitting
+    model's vector of `fitted_files.PROBE`."""
+
+    weights: np.ndarray
+    bias: np.ndarray
+    kinds: tuple[str, ...]
+    probe: np.ndarray
+    note: str = ""  # how it was made: the sets, the date
+
+    def judge(self, vector: np.ndarray) -> Verdict:
+        logits = self.weights @ vector + self.bias
+        chances = np.exp(logits - logits.max())
+        chances /= chances.sum()
+        answerable = self.kinds.index(ANSWERABLE)
+        others = [i for i in range(len(self.kinds)) if i != answerable]
+        likeliest = max(others, key=lambda i: chances[i])
+        return Verdict(float(1.0 - chances[answerable]), self.kinds[likeliest])
+
+    def save(self, path: Path) -> None:
+        np.savez(
+            path,
+            weights=self.weights.astype(np.float32),
+            bias=self.bias.astype(np.float32),
+            kinds=np.array(self.kinds),
+            probe=self.probe.astype(np.float32),
+            note=np.array(self.note),
+        )
+
+    @classmethod
+    def load(cls, path: Path, probe: np.ndarray) -> ScopeClassifier | None:
+        """The classifier in `path` if it was fitted for the model whose probe vector is
+        `probe`; None when there is none, and a logged warning naming the file when it is
+        unreadable, malformed or another model's, so a bad file never stops answers."""
+        if not path.is_file():
+            return None
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                weights, bias, probed = data["weights"], data["bias"], data["probe"]
+                kinds, note = tuple(str(k) for k in data["kinds"]), str(data["note"])
+        except (OSError, KeyError, ValueError, zipfile.BadZipFile) as error:
+            log.warning("scope classifier %s is not readable (%s): not used", path, error)
+            return None
+        if not fitted_for(path, probed, probe, "scope not judged", "palermo scope"):
+            return None
+        if (
+            ANSWERABLE not in kinds
+            or weights.shape != (len(kinds), len(probe))
+            or len(bias) != len(kinds)
+        ):
+            log.warning("scope classifier %s is malformed: not used; refit it", path)
+            return None
+        return cls(weights.astype(np.float32), bias.astype(np.float32), kinds, probed, note)

@@ -1,0 +1,193 @@
+"""The scope classifier: fitting tells kinds apart on questions it did not see, a file loads only
+for its model, the shipped one refuses near misses no word list catches and answers look-alikes."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.fitted_files import PROBE
+from assistant.scope import ANSWERABLE, REASONS, SCOPE_FILE, ScopeClassifier
+from cli import main
+from evals.scope import SCOPE_TRAINING, fit, make_scope, scope_examples
+from evals.sets import EvalSetError, load_set
+from tests.fixtures import folded_corpus_text
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    return (vector / np.linalg.norm(vector)).astype(np.float32)
+
+
+def _questions(rng: np.random.Generator, centres: dict[str, np.ndarray], count: int):
+    """Questions of each kind scattered around the kind's own direction, as a kind's wordings
+    scatter around what they mean."""
+    vectors, kinds = [], []
+    for kind, centre in centres.items():
+        for _ in range(count):
+            vectors.append(_unit(centre + 0.25 * rng.normal(size=centre.shape)))
+            kinds.append(kind)
+    return np.stack(vectors), kinds
+
+
+def test_fitting_tells_the_kinds_apart_on_questions_it_did_not_see():
+    rng = np.random.default_rng(0)
+    centres = {k: _unit(rng.normal(size=32)) for k in (ANSWERABLE, "after-date", "list")}
+    vectors, kinds = _questions(rng, centres, 60)
+    weights, bias, names = fit(vectors, kinds)
+    classifier = ScopeClassifier(weights, bias, names, _unit(rng.normal(size=32)))
+    held_out, truth = _questions(rng, centres, 20)
+    verdicts = [classifier.judge(v) for v in held_out]
+    beyond_right = [
+        (v.beyond > 0.5) == (k != ANSWERABLE) for v, k in zip(verdicts, truth, strict=True)
+    ]
+    assert sum(beyond_right) / len(truth) > 0.95
+    kind_right = [v.kind == k for v, k in zip(verdicts, truth, strict=True) if k != ANSWERABLE]
+    assert sum(kind_right) / len(kind_right) > 0.95
+    assert all(v.reason == REASONS[v.kind] for v in verdicts)
+
+
+def test_fitting_without_answerable_questions_is_an_error():
+    rng = np.random.default_rng(1)
+    with pytest.raises(ValueError, match="answerable"):
+        fit(rng.normal(size=(4, 8)), ["list", "list", "figure", "figure"])
+
+
+def test_a_classifier_loads_only_for_the_model_it_was_fitted_for(tmp_path: Path, caplog):
+    rng = np.random.default_rng(2)
+    probe = _unit(rng.normal(size=16))
+    kinds = (ANSWERABLE, "personal-advice")
+    classifier = ScopeClassifier(rng.normal(size=(2, 16)), rng.normal(size=2), kinds, probe, "t")
+    path = tmp_path / SCOPE_FILE
+    classifier.save(path)
+
+    loaded = ScopeClassifier.load(path, probe)
+    assert loaded is not None and loaded.kinds == kinds and loaded.note == "t"
+    question = _unit(rng.normal(size=16))
+    kept, fitted = loaded.judge(question), classifier.judge(question)  # float32 on disk
+    assert kept.kind == fitted.kind and kept.beyond == pytest.approx(fitted.beyond, abs=1e-5)
+
+    assert ScopeClassifier.load(tmp_path / "none.npz", probe) is None  # none: no warning
+    with caplog.at_level(logging.WARNING):
+        assert ScopeClassifier.load(path, _unit(rng.normal(size=16))) is None
+        assert ScopeClassifier.load(path, _unit(rng.normal(size=8))) is None
+        broken = tmp_path / "broken.npz"
+        broken.write_bytes(b"not an npz file")
+        assert ScopeClassifier.load(broken, probe) is None
+    messages = " ".join(r.getMessage() for r in caplog.records)
+    assert "another embedding model" in messages and "palermo scope" in messages
+    assert "16-dimensional vectors, the model makes 8" in messages
+    assert f"{broken} is not readable" in messages
+
+
+def test_a_bad_training_line_is_named_with_its_file_and_line(tmp_path: Path):
+    path = tmp_path / "scope.jsonl"
+    good = {"question": "Who heads UNODC now?", "answerable": False, "kind": "after-date"}
+    path.write_text(json.dumps(good) + "\n" + json.dumps({**good, "kind": "gossip"}) + "\n")
+    with pytest.raises(EvalSetError, match=r"scope.jsonl:2: kind 'gossip'"):
+        scope_examples(path)
+    path.write_text("{not json\n")
+    with pytest.raises(EvalSetError, match=r"scope.jsonl:1: not a scope example"):
+        scope_examples(path)
+
+
+def test_the_training_questions_are_their_own_and_answerable_ones_quote_the_corpus():
+    """No eval case is among them (else dev, coverage or test would measure what the classifier
+    learned); each answerable one's evidence is corpus text, each other one has a known kind."""
+    rows = [json.loads(line) for line in SCOPE_TRAINING.read_text(encoding="utf-8").splitlines()]
+    evals = [c for p in sorted((ROOT / "evals" / "sets").glob("*.jsonl")) for c in load_set(p)]
+    assert not {r["question"].lower() for r in rows} & {c.question.lower() for c in evals}
+    beyond = [r for r in rows if not r["answerable"]]
+    assert len(beyond) >= 400 and {r["kind"] for r in beyond} == set(REASONS)
+    corpus = folded_corpus_text()
+    evidence = [" ".join(r["evidence"].lower().split()) for r in rows if r["answerable"]]
+    assert len(evidence) >= 400 and [e for e in evidence if e not in corpus] == []
+
+
+def test_the_shipped_classifier_is_loaded_and_says_how_it_was_made(assistant):
+    assert assistant.scope is not None
+    assert "training/scope.jsonl" in assistant.scope.note
+    for held_out in ("dev", "coverage", "test"):
+        assert f"{held_out}.jsonl" not in assistant.scope.note
+
+
+def _ask_with_and_without(assistant, question: str):
+    base = assistant.settings
+    try:
+        with_it = assistant.ask(question, [])
+        assistant.settings = base.model_copy(update={"ablate": ["scope"]})
+        return with_it, assistant.ask(question, [])
+    finally:
+        assistant.settings = base
+
+
+@pytest.mark.parametrize(
+    ("question", "reason"),
+    [
+        (  # dev d157: no word list of asked_for catches a shelter's own case
+            "We run a shelter for migrants. Do we have to report them to the police?",
+            REASONS["personal-advice"],
+        ),
+        (  # dev d151: "yet" asks for today, which documents of 2000-2021 cannot say
+            "Has the smuggling protocol been amended yet?",
+            REASONS["after-date"],
+        ),
+    ],
+)
+def test_near_misses_are_refused_with_the_kind_and_answered_without_the_classifier(
+    assistant, question: str, reason: str
+):
+    with_it, without = _ask_with_and_without(assistant, question)
+    assert with_it.refused and reason in with_it.answer
+    assert not without.refused
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Do we have to make it a crime to produce fake passports for smugglers?",
+        "Can our navy board a ship with no flag that we think is carrying smuggled migrants?",
+        "When does the smuggling protocol enter into force?",
+    ],
+)
+def test_officials_questions_in_the_first_person_are_answered(assistant, question: str):
+    assert not assistant.ask(question, []).refused
+
+
+def test_palermo_scope_fits_a_classifier_the_assistant_can_load(
+    corpus_settings, assistant, tmp_path: Path
+):
+    examples = [
+        {
+            "question": "My brother is held in Libya by smugglers. What do I do?",
+            "answerable": False,
+            "kind": "personal-advice",
+        },
+        {
+            "question": "Is GLO.ACT going to get a fourth phase?",
+            "answerable": False,
+            "kind": "after-date",
+        },
+        {"question": "Can people who were smuggled be prosecuted for it?", "answerable": True},
+    ]
+    path = tmp_path / "scope.jsonl"
+    path.write_text("".join(json.dumps(e) + "\n" for e in examples), encoding="utf-8")
+    out = tmp_path / SCOPE_FILE
+    note = make_scope(corpus_settings, path, [ROOT / "evals" / "sets" / "core.jsonl"], out)
+    assert "scope.jsonl" in note and "2 beyond the documents" in note
+    probe = np.asarray(assistant.embed_texts([PROBE])[0])
+    loaded = ScopeClassifier.load(out, probe)
+    assert loaded is not None and set(loaded.kinds) == {ANSWERABLE, "personal-advice", "after-date"}
+
+
+def test_palermo_scope_names_a_bad_examples_file(corpus_settings, tmp_path: Path, capsys):
+    path = tmp_path / "scope.jsonl"
+    path.write_text('{"question": "Who ratified it?", "answerable": false}\n', encoding="utf-8")
+    code = main(["--store", str(corpus_settings.home), "scope", "--examples", str(path)])
+    assert code == 1
+    assert "scope.jsonl:1" in capsys.readouterr().err
