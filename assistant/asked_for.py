@@ -118,7 +118,10 @@ def other_instruments(
 
     The corpus may cite such an instrument ("the 1951 Convention ... relating to the Status of
     Refugees"), but it does not hold its text: what it says, its articles or objectives.
+    Nothing when the check is switched off (`off` holds "other_instrument").
     """
+    if "other_instrument" in off:
+        return []
     out = []
     found = list(INSTRUMENT_NAME.finditer(question))
     if "lower_instrument" not in off:

@@ -291,7 +291,7 @@ class Assistant:
     ) -> Callable[[str], list[float]]:
         """`embed(text)` for one question: the texts it needs go to the encoder in one call
         first, and `vectors` keeps them for its other drafts (a comparison repeats them)."""
-        missing = [text for text in dict.fromkeys(texts) if text not in vectors]
+        missing = [text for text in dict.fromkeys(texts) if text and text not in vectors]
         if missing:
             vectors.update(zip(missing, self._embed_queries(missing), strict=True))
 
@@ -314,19 +314,16 @@ class Assistant:
         judged: str = "",
     ) -> Drafted:
         """The extractive answer to one question: retrieve a pool, choose sentences or refuse.
-        `vectors` holds the texts already embedded for this question; `judged` is the text the
-        scope classifier reads (the whole question), if any."""
+        `vectors` holds the texts embedded for it; the scope classifier reads `judged`."""
         snapshot, words = loaded
         began = time.perf_counter()
         query = condense(question, history) if "condense" not in off else question
         named = snapshot.mentioned(query)
         own, context, retrieve = self._texts_to_embed(question, query, named, snapshot, off)
         said, conversation = conversation_of(question, query, history, snapshot, off)
-        topical = [question] if query == question else []  # a follow-up has no topic IDF
         # a search inside a named document looks for the rest of the question
         inside = [snapshot.without_names(retrieve)] if conversation or named else []
-        scoped = [judged] if judged else []  # embedded in the same encoder call
-        embed = self._embedder([own, retrieve, context, *topical, *inside, *scoped], vectors)
+        embed = self._embedder([own, retrieve, context, question, *inside, judged], vectors)
         bare = snapshot.without_names(question) if named else question  # what it asks of them
         defined = snapshot.defined_terms if "defined_terms" not in off else []
         asked = Question(
@@ -344,18 +341,15 @@ class Assistant:
             named=named,
             strangers=snapshot.strangers(anchors(own)) if "strangers" not in off else [],
             proper_names=proper_names(bare),
-            others=other_instruments(question, snapshot.title_terms, off)
-            if "other_instrument" not in off
-            else [],
+            others=other_instruments(question, snapshot.title_terms, off),
             instrument_terms=snapshot.instrument_title_terms,
             wants_definition=asks_for_definition(bare, defined),
             documents=snapshot.document_vectors,
-            scope=self.scope.judge(np.asarray(embed(judged), dtype=np.float32))
-            if self.scope and judged
-            else None,
             off=off,
             tuning=self.settings.tuning,
         )
+        if self.scope and judged:
+            asked.scope = self.scope.judge(np.asarray(embed(judged), dtype=np.float32))
         if query != question:
             asked.context_vector = np.asarray(embed(context), dtype=np.float32)
             asked.said, asked.conversation = said, conversation
