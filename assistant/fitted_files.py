@@ -7,6 +7,7 @@ model, whose vectors it would misread, and is not used.
 from __future__ import annotations
 
 import logging
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,25 @@ log = logging.getLogger(__name__)
 
 PROBE = "Migrants shall not become liable to criminal prosecution for having been smuggled."
 SAME_MODEL = 0.99  # the probe's cosine between float32 and bfloat16 runs of one model is ~0.9999
+
+
+def load_fitted(
+    path: Path, probe: np.ndarray, what: str, refit: str
+) -> dict[str, np.ndarray] | None:
+    """The arrays of the fitted file at `path` if it was fitted for the model whose vector of
+    `PROBE` is `probe`; None when there is none, and a logged warning naming the file when it
+    is unreadable or another model's (saying `what` is not done, and the command, `refit`,
+    that makes a new one), so a bad file never stops answers."""
+    if not path.is_file():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {name: data[name] for name in data.files}
+        fitted = arrays["probe"]
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile) as error:
+        log.warning("%s is not readable (%s): %s", path, error, what)
+        return None
+    return arrays if fitted_for(path, fitted, probe, what, refit) else None
 
 
 def fitted_for(path: Path, fitted: np.ndarray, probe: np.ndarray, what: str, refit: str) -> bool:

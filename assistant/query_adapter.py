@@ -16,13 +16,12 @@ different model's adapter is not used.
 from __future__ import annotations
 
 import logging
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from assistant.fitted_files import fitted_for
+from assistant.fitted_files import load_fitted
 
 log = logging.getLogger(__name__)
 
@@ -48,24 +47,17 @@ class QueryAdapter:
 
     @classmethod
     def load(cls, path: Path, probe: np.ndarray) -> QueryAdapter | None:
-        """The adapter in `path` if it was fitted for the model whose vector of `PROBE` is
-        `probe`; None when there is none, and a logged warning naming the file when it is
-        unreadable or another model's, so a bad adapter never stops answers."""
-        if not path.is_file():
+        """The adapter in `path` if it was fitted for the model whose probe vector is `probe`
+        (`load_fitted`); None, with a warning naming the file, when its map is malformed."""
+        data = load_fitted(path, probe, "questions not adapted", "palermo adapt")
+        if data is None:
             return None
-        try:
-            with np.load(path, allow_pickle=False) as data:
-                shift, fitted, note = data["shift"], data["probe"], str(data["note"])
-        except (OSError, KeyError, ValueError, zipfile.BadZipFile) as error:
-            log.warning("query adapter %s is not readable (%s): questions not adapted", path, error)
-            return None
-        size = len(probe)
-        if not fitted_for(path, fitted, probe, "questions not adapted", "palermo adapt"):
-            return None
+        size, shift = len(probe), data.get("shift", np.empty(0))
         if shift.shape != (size, size):
             log.warning("query adapter %s has a %s map: not used", path, shift.shape)
             return None
-        return cls(np.eye(size, dtype=np.float32) + shift.astype(np.float32), fitted, note)
+        identity = np.eye(size, dtype=np.float32)
+        return cls(identity + shift.astype(np.float32), data["probe"], str(data.get("note", "")))
 
 
 @dataclass

@@ -61,11 +61,11 @@ class Question:
     @property
     def beyond_scope(self) -> Verdict | None:
         """The scope classifier's verdict when it reads the question as one the documents
-        cannot answer (its chance at or above `Tuning.scope_threshold`), else None."""
-        verdict = self.scope
-        if verdict is None or "scope" in self.off:
+        cannot answer (its chance at or above `Tuning.scope_threshold`), else None (also when
+        the component is off: the assistant then does not judge it)."""
+        if self.scope is None or self.scope.beyond < self.tuning.scope_threshold:
             return None
-        return verdict if verdict.beyond >= self.tuning.scope_threshold else None
+        return self.scope
 
     @property
     def wants_overview(self) -> bool:

@@ -12,13 +12,12 @@ beside the corpus (`scope-classifier.npz`) and belongs to one embedding model.
 from __future__ import annotations
 
 import logging
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from assistant.fitted_files import fitted_for
+from assistant.fitted_files import load_fitted
 
 log = logging.getLogger(__name__)
 
@@ -94,19 +93,12 @@ class ScopeClassifier:
     @classmethod
     def load(cls, path: Path, probe: np.ndarray) -> ScopeClassifier | None:
         """The classifier in `path` if it was fitted for the model whose probe vector is
-        `probe`; None when there is none, and a logged warning naming the file when it is
-        unreadable, malformed or another model's, so a bad file never stops answers."""
-        if not path.is_file():
+        `probe` (`load_fitted`); None, with a warning naming the file, when it is malformed."""
+        data = load_fitted(path, probe, "scope not judged", "palermo scope")
+        if data is None:
             return None
-        try:
-            with np.load(path, allow_pickle=False) as data:
-                weights, bias, probed = data["weights"], data["bias"], data["probe"]
-                kinds, note = tuple(str(k) for k in data["kinds"]), str(data["note"])
-        except (OSError, KeyError, ValueError, zipfile.BadZipFile) as error:
-            log.warning("scope classifier %s is not readable (%s): not used", path, error)
-            return None
-        if not fitted_for(path, probed, probe, "scope not judged", "palermo scope"):
-            return None
+        weights, bias = data.get("weights", np.empty(0)), data.get("bias", np.empty(0))
+        kinds = tuple(str(k) for k in data.get("kinds", ()))
         if (
             ANSWERABLE not in kinds
             or weights.shape != (len(kinds), len(probe))
@@ -114,4 +106,5 @@ class ScopeClassifier:
         ):
             log.warning("scope classifier %s is malformed: not used; refit it", path)
             return None
-        return cls(weights.astype(np.float32), bias.astype(np.float32), kinds, probed, note)
+        note = str(data.get("note", ""))
+        return cls(weights.astype(np.float32), bias.astype(np.float32), kinds, data["probe"], note)

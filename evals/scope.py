@@ -63,7 +63,9 @@ def training_examples(scope: Path, answerable_sets: list[Path]) -> list[tuple[st
     return examples
 
 
-def fit(vectors: np.ndarray, kinds: list[str], correctness: float = CORRECTNESS) -> tuple:
+def fit(
+    vectors: np.ndarray, kinds: list[str], correctness: float = CORRECTNESS
+) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
     """Weights and bias of a multinomial logistic regression, the kinds weighed alike (there
     are far more answerable examples than of any other kind)."""
     from sklearn.linear_model import LogisticRegression

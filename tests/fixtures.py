@@ -1,9 +1,16 @@
-"""Small files made on the fly for ingest tests (real PDFs, DOCX and broken inputs), and the
-shipped corpus's text for checks that eval cases quote it."""
+"""Small files made on the fly for ingest tests (real PDFs, DOCX and broken inputs), the
+shipped corpus's text for checks that eval cases quote it, and the check that a fitted file
+loads only for its model."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
 
 
 def _escape(text: str) -> str:
@@ -90,3 +97,25 @@ def folded_corpus_text() -> str:
         " ".join(p.read_text(encoding="utf-8").split()).lower()
         for p in sorted(corpus.rglob("*.txt"))
     )
+
+
+def loaded_only_for_its_model(
+    load: Callable[[Path, np.ndarray], Any],
+    path: Path,
+    probe: np.ndarray,
+    caplog: pytest.LogCaptureFixture,
+) -> str:
+    """Check that the fitted file at `path` (query adapter, scope classifier) is not loaded for
+    another model's probe vector, nor for one of another size, nor when it is unreadable, and
+    that a missing file loads nothing; returns the warnings logged, which the caller checks."""
+    rng = np.random.default_rng(7)
+    assert load(path.with_name("none.npz"), probe) is None
+    with caplog.at_level(logging.WARNING):
+        other = rng.normal(size=len(probe))
+        assert load(path, (other / np.linalg.norm(other)).astype(np.float32)) is None
+        smaller = rng.normal(size=8)
+        assert load(path, (smaller / np.linalg.norm(smaller)).astype(np.float32)) is None
+        broken = path.with_name("broken.npz")
+        broken.write_bytes(b"not an npz file")
+        assert load(broken, probe) is None
+    return " ".join(r.getMessage() for r in caplog.records)

@@ -4,7 +4,6 @@ for its model, the shipped one refuses near misses no word list catches and answ
 from __future__ import annotations
 
 import json
-import logging
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +14,7 @@ from assistant.scope import ANSWERABLE, REASONS, SCOPE_FILE, ScopeClassifier
 from cli import main
 from evals.scope import SCOPE_TRAINING, fit, make_scope, scope_examples
 from evals.sets import EvalSetError, load_set
-from tests.fixtures import folded_corpus_text
+from tests.fixtures import folded_corpus_text, loaded_only_for_its_model
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -72,17 +71,10 @@ def test_a_classifier_loads_only_for_the_model_it_was_fitted_for(tmp_path: Path,
     kept, fitted = loaded.judge(question), classifier.judge(question)  # float32 on disk
     assert kept.kind == fitted.kind and kept.beyond == pytest.approx(fitted.beyond, abs=1e-5)
 
-    assert ScopeClassifier.load(tmp_path / "none.npz", probe) is None  # none: no warning
-    with caplog.at_level(logging.WARNING):
-        assert ScopeClassifier.load(path, _unit(rng.normal(size=16))) is None
-        assert ScopeClassifier.load(path, _unit(rng.normal(size=8))) is None
-        broken = tmp_path / "broken.npz"
-        broken.write_bytes(b"not an npz file")
-        assert ScopeClassifier.load(broken, probe) is None
-    messages = " ".join(r.getMessage() for r in caplog.records)
+    messages = loaded_only_for_its_model(ScopeClassifier.load, path, probe, caplog)
     assert "another embedding model" in messages and "palermo scope" in messages
     assert "16-dimensional vectors, the model makes 8" in messages
-    assert f"{broken} is not readable" in messages
+    assert f"{tmp_path / 'broken.npz'} is not readable" in messages
 
 
 def test_a_bad_training_line_is_named_with_its_file_and_line(tmp_path: Path):
