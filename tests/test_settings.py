@@ -32,6 +32,16 @@ def test_bad_settings_are_clear_errors(tmp_path, monkeypatch):
         Settings()
 
 
+def test_the_fitted_files_are_found_from_any_working_folder(tmp_path, monkeypatch):
+    """Started elsewhere, `palermo` once silently answered without the glossary, the query
+    adapter and the scope classifier, which it looked for in ./corpus."""
+    monkeypatch.chdir(tmp_path)
+    corpus = Settings().corpus_dir
+    assert corpus.is_absolute()
+    for name in ("glossary.toml", "query-adapter.npz", "scope-classifier.npz"):
+        assert (corpus / name).is_file(), name
+
+
 def test_packaged_model_is_found_offline():
     path = Path(Settings().model_path())
     assert (path / "config.json").is_file()
