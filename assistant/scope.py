@@ -29,6 +29,8 @@ REASONS = {
     "written.",
     "personal-advice": "It reads as a question about one person's own case: a lawyer or a legal "
     "aid service can advise on that.",
+    "parties": "It reads as a question about which States have joined a treaty or a body, "
+    "which they do not record.",
     "list": "It reads as a request for a list they do not hold.",
     "national-law": "It reads as a question about one country's own law or practice, which they "
     "do not set out.",
@@ -38,10 +40,11 @@ REASONS = {
 }
 
 # the kinds no passage of these documents can answer, refused on the verdict alone: they were
-# written years ago, and treaties and reports do not advise on one person's case. The other
+# written years ago, treaties and reports do not advise on one person's case, and none of them
+# records which States have signed, ratified or joined a treaty or sit on a body. The other
 # kinds (a list, a figure, one country's law) the documents may well hold; the checks of
 # `asked_for` and `refusal` look for them in the evidence, and the verdict only names the kind.
-OUTRIGHT = frozenset({"after-date", "personal-advice"})
+OUTRIGHT = frozenset({"after-date", "personal-advice", "parties"})
 
 
 @dataclass(frozen=True)

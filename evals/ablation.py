@@ -31,8 +31,8 @@ COMPONENTS = {
     "lower_instrument": "... also when named in lower case ('the refugee convention')",
     "year_refusal": "refuse when a year in the question is in no cited passage",
     "after_date": "refuse a question about a year after every cited document was written",
-    "scope": "refuse a question the scope classifier reads as one person's own case or as after"
-    " the documents' dates (corpus/scope-classifier.npz)",
+    "scope": "refuse a question the scope classifier reads as one person's own case, as after"
+    " the documents' dates or as asking which States joined a treaty (corpus/scope-classifier.npz)",
     "parts": "answer each part of a question that asks several things, refuse if one is not"
     " ('how does X differ from Y?' asks what counts as each)",
     "per_document": "a comparison of named documents is answered from each of them in turn",

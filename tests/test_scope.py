@@ -129,6 +129,10 @@ def _ask_with_and_without(assistant, question: str):
             "Has the smuggling protocol been amended yet?",
             REASONS["after-date"],
         ),
+        (  # dev d159: answered without it by the Protocol's clause on ratification
+            "Who has ratified the trafficking protocol?",
+            REASONS["parties"],
+        ),
     ],
 )
 def test_near_misses_are_refused_with_the_kind_and_answered_without_the_classifier(
@@ -145,6 +149,7 @@ def test_near_misses_are_refused_with_the_kind_and_answered_without_the_classifi
         "Do we have to make it a crime to produce fake passports for smugglers?",
         "Can our navy board a ship with no flag that we think is carrying smuggled migrants?",
         "When does the smuggling protocol enter into force?",
+        "How does a country become a party to the smuggling protocol?",
     ],
 )
 def test_officials_questions_in_the_first_person_are_answered(assistant, question: str):
