@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.records import Filters
+from evals.runner import BASELINE
 
 if TYPE_CHECKING:
     from ingest.store import StoredDocument
@@ -143,7 +144,7 @@ def _add_tool_commands(commands: Any) -> None:
     evaluate.add_argument(
         "--check", action="store_true", help="fail when metrics fall below the baseline"
     )
-    evaluate.add_argument("--baseline", type=Path, default=Path("evals/baseline.json"))
+    evaluate.add_argument("--baseline", type=Path, default=BASELINE)
     evaluate.add_argument(
         "--write-baseline", action="store_true", help="save this run as the baseline"
     )

@@ -20,7 +20,10 @@ from evals.sets import EvalCase, EvalSetError, load_set
 FLOORS = {"hit@5": 0.95, "citation_support": 0.90, "all_facts": 0.85, "refusal_recall": 0.95}
 CEILINGS = {"false_refusal": 0.03}
 ENGINES = ("extractive", "llamaindex-default", "llm")
-SETS_DIR = Path("evals/sets")
+# found from this file, not the working folder: run elsewhere, `palermo eval --check` once
+# compared with no baseline at all and passed
+SETS_DIR = Path(__file__).resolve().parent / "sets"
+BASELINE = Path(__file__).resolve().parent / "baseline.json"
 DEFAULT_SETS = ("core", "dev", "coverage", "test")
 
 

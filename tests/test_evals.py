@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from cli.parser import build_parser
 from evals.metrics import case_metrics
-from evals.runner import baseline_of, check, run
+from evals.runner import DEFAULT_SETS, SETS_DIR, baseline_of, check, load_baselines, run
 from evals.sets import EvalSetError, load_set
 from tests.fixtures import folded_corpus_text
 
@@ -284,3 +285,12 @@ def test_ablation_switches_one_component_off_at_a_time(assistant, tmp_path):
     assert set(table["near"]) == {"all", "strangers", "threshold"}
     text = markdown(table)
     assert "| strangers |" in text and "never mentions" in text
+
+
+def test_eval_finds_its_sets_and_baseline_from_any_working_folder(tmp_path, monkeypatch):
+    """Run from another folder, `palermo eval --check` once compared with no baseline and
+    passed."""
+    monkeypatch.chdir(tmp_path)
+    baseline = build_parser().parse_args(["eval", "--check"]).baseline
+    assert set(load_baselines(baseline)) >= set(DEFAULT_SETS)
+    assert all((SETS_DIR / f"{name}.jsonl").is_file() for name in DEFAULT_SETS)
