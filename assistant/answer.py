@@ -67,6 +67,9 @@ def answer_from(
     near = closest(candidates)
     if question.plain is not None:
         score_candidates(candidates, question)  # ranked by the adapted question
+    for candidate in candidates:  # after `support`: the bank moves the ranking, not refusals
+        vouched = question.vouched.get(candidate.passage.chunk_id, 0.0)
+        candidate.score += question.tuning.bank_weight * vouched
     shown = rerank(passages, candidates, keep)
     chosen = choose(question, candidates, shown, most)
     refusal = refusal_for(question, chosen, weak(question, found, near, threshold), similarity)

@@ -42,6 +42,8 @@ class Question:
     documents: dict[str, np.ndarray] = field(default_factory=dict)
     # the scope classifier's reading of the question (`scope`; None without a classifier)
     scope: Verdict | None = None
+    # pool passages holding the evidence of a near training question (`QuestionBank.endorsed`)
+    vouched: dict[str, float] = field(default_factory=dict)
     # the question before the query adapter moved its vectors: refusal's threshold was set on it
     plain: Question | None = None
     off: frozenset[str] = frozenset()  # engine components switched off (ablations only)

@@ -24,6 +24,7 @@ from assistant.glossary import Glossary
 from assistant.parts import compared_documents, question_parts
 from assistant.query_adapter import ADAPTER_FILE, QueryAdapter
 from assistant.question import Question
+from assistant.question_bank import BANK_FILE, QuestionBank
 from assistant.question_kinds import asks_for_definition
 from assistant.records import Answer, EmptyStoreError, Filters, Passage
 from assistant.retrieval import conversation_of, hybrid_search, nearest_rows, sentences_of
@@ -49,6 +50,7 @@ class Assistant:
         probe = np.asarray(self.embed_texts([PROBE])[0], dtype=np.float32)
         self.adapter = QueryAdapter.load(settings.corpus_dir / ADAPTER_FILE, probe)
         self.scope = ScopeClassifier.load(settings.corpus_dir / SCOPE_FILE, probe)
+        self.bank = QuestionBank.load(settings.corpus_dir / BANK_FILE, probe)
         self._llm_lock = threading.Lock()
         self._llm: Any = None
         self._loaded = self._load()  # (snapshot, word vectors): swapped together, never apart
@@ -313,8 +315,7 @@ class Assistant:
         vectors: dict[str, list[float]],
         judged: str = "",
     ) -> Drafted:
-        """The extractive answer to one question: retrieve a pool, choose sentences or refuse.
-        `vectors` holds the texts embedded for it; the scope classifier reads `judged`."""
+        """One question's answer or refusal (`vectors`: its texts embedded; `judged`: for scope)."""
         snapshot, words = loaded
         began = time.perf_counter()
         query = condense(question, history) if "condense" not in off else question
@@ -369,6 +370,7 @@ class Assistant:
             conversation=asked.conversation,
             definition=asked.wants_definition,
         )
+        asked.vouched = self.bank.vouch(asked, pool) if self.bank else {}
         _add(timings, "retrieve", step)
         step = time.perf_counter()
         drafted = answer_from(

@@ -71,6 +71,21 @@ def _run_adapt(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _run_bank(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.question_bank import BANK_FILE
+    from evals.bank import BANK_SOURCES, make_bank
+    from evals.sets import EvalSetError
+
+    out = args.out or settings.corpus_dir / BANK_FILE
+    try:
+        note = make_bank(settings, args.sources or list(BANK_SOURCES), out)
+    except (OSError, EvalSetError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    print(f"wrote {out}: {note}")
+    return 0
+
+
 def _run_scope(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.scope import SCOPE_FILE
     from evals.scope import ANSWERABLE_SETS, SCOPE_TRAINING, make_scope
@@ -168,6 +183,7 @@ def main(argv: list[str] | None = None) -> int:
         "model": _run_model,
         "adapt": _run_adapt,
         "scope": _run_scope,
+        "bank": _run_bank,
     }
     from assistant.records import EmptyStoreError
 

@@ -129,36 +129,8 @@ def _add_answer_commands(commands: Any) -> None:
     add_filter_options(brief)
 
 
-def _add_tool_commands(commands: Any) -> None:
-    """`feedback`, `eval`, `adapt`, `scope` and `model`: ratings, evaluation, the query adapter,
-    the scope classifier and the local model."""
-    feedback = commands.add_parser("feedback", help="ratings given in the app")
-    feedback_commands = feedback.add_subparsers(dest="feedback_command", required=True)
-    export = feedback_commands.add_parser("export", help="write rated answers as eval cases")
-    export.add_argument("--out", type=Path, required=True, metavar="FILE.jsonl")
-
-    evaluate = commands.add_parser("eval", help="run evaluation sets and write reports")
-    evaluate.add_argument("--set", dest="sets", action="append", type=Path, metavar="FILE")
-    evaluate.add_argument("--out", type=Path, default=Path("runs/eval"))
-    evaluate.add_argument("--engine", default="extractive")
-    evaluate.add_argument(
-        "--check", action="store_true", help="fail when metrics fall below the baseline"
-    )
-    evaluate.add_argument("--baseline", type=Path, default=BASELINE)
-    evaluate.add_argument(
-        "--write-baseline", action="store_true", help="save this run as the baseline"
-    )
-    evaluate.add_argument(
-        "--ablate",
-        action="store_true",
-        help="also run each set with each engine component switched off (evals/ablation.py)",
-    )
-    evaluate.add_argument(
-        "--judge",
-        action="store_true",
-        help="also score answers with llama-index's faithfulness and correctness evaluators "
-        "(needs PALERMO_LLM_BACKEND; slow)",
-    )
+def _add_fitting_commands(commands: Any) -> None:
+    """`adapt`, `scope` and `bank`: the files fitted beside the corpus for one embedding model."""
     adapt = commands.add_parser(
         "adapt", help="fit the query adapter on eval sets (assistant/query_adapter.py)"
     )
@@ -199,6 +171,56 @@ def _add_tool_commands(commands: Any) -> None:
         metavar="FILE",
         help="default: scope-classifier.npz in the corpus folder",
     )
+    bank = commands.add_parser(
+        "bank",
+        help="make the question bank: training questions with the evidence that answers them "
+        "(assistant/question_bank.py)",
+    )
+    bank.add_argument(
+        "--from",
+        dest="sources",
+        action="append",
+        type=Path,
+        metavar="FILE",
+        help="training file(s) (default: evals/training/lay, kinds and scope; keep dev, "
+        "coverage and test out)",
+    )
+    bank.add_argument(
+        "--out", type=Path, metavar="FILE", help="default: question-bank.npz in the corpus folder"
+    )
+
+
+def _add_tool_commands(commands: Any) -> None:
+    """`feedback`, `eval`, `adapt`, `scope`, `bank` and `model`: ratings, evaluation, the query
+    adapter, the scope classifier, the question bank and the local model."""
+    feedback = commands.add_parser("feedback", help="ratings given in the app")
+    feedback_commands = feedback.add_subparsers(dest="feedback_command", required=True)
+    export = feedback_commands.add_parser("export", help="write rated answers as eval cases")
+    export.add_argument("--out", type=Path, required=True, metavar="FILE.jsonl")
+
+    evaluate = commands.add_parser("eval", help="run evaluation sets and write reports")
+    evaluate.add_argument("--set", dest="sets", action="append", type=Path, metavar="FILE")
+    evaluate.add_argument("--out", type=Path, default=Path("runs/eval"))
+    evaluate.add_argument("--engine", default="extractive")
+    evaluate.add_argument(
+        "--check", action="store_true", help="fail when metrics fall below the baseline"
+    )
+    evaluate.add_argument("--baseline", type=Path, default=BASELINE)
+    evaluate.add_argument(
+        "--write-baseline", action="store_true", help="save this run as the baseline"
+    )
+    evaluate.add_argument(
+        "--ablate",
+        action="store_true",
+        help="also run each set with each engine component switched off (evals/ablation.py)",
+    )
+    evaluate.add_argument(
+        "--judge",
+        action="store_true",
+        help="also score answers with llama-index's faithfulness and correctness evaluators "
+        "(needs PALERMO_LLM_BACKEND; slow)",
+    )
+    _add_fitting_commands(commands)
     model = commands.add_parser("model", help="the local language model")
     model_commands = model.add_subparsers(dest="model_command", required=True)
     install = model_commands.add_parser(

@@ -140,6 +140,16 @@ class Tuning(BaseModel):
         description="Support below the threshold refuses only when no sentence is this near in "
         "meaning (far-off questions' nearest stand at .12-.28 on core and dev).",
     )
+    bank_similarity: float = Field(
+        0.6,
+        description="A training question of the question bank this close (cosine) to the "
+        "question vouches for the pool passage holding its evidence (assistant/question_bank.py).",
+    )
+    bank_weight: float = Field(
+        0.5,
+        description="What a vouched passage's sentences gain per unit of cosine above "
+        "bank_similarity (0.6 / 0.5 and 0.5 / 0.3 gave dev the same; the first, coverage more).",
+    )
     scope_threshold: float = Field(
         0.95,
         description="Refuse when the scope classifier gives a question this chance or more of "

@@ -33,6 +33,8 @@ COMPONENTS = {
     "after_date": "refuse a question about a year after every cited document was written",
     "scope": "refuse a question the scope classifier reads as one person's own case, as after"
     " the documents' dates or as asking which States joined a treaty (corpus/scope-classifier.npz)",
+    "question_bank": "lift the pool passages holding the evidence of near training questions"
+    " (corpus/question-bank.npz)",
     "parts": "answer each part of a question that asks several things, refuse if one is not"
     " ('how does X differ from Y?' asks what counts as each)",
     "per_document": "a comparison of named documents is answered from each of them in turn",

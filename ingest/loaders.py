@@ -254,6 +254,7 @@ _NOT_DOCUMENTS = {
     "catalog.toml",
     "glossary.toml",
     "query-adapter.npz",
+    "question-bank.npz",
     "scope-classifier.npz",
     "README.md",
 }

@@ -1,0 +1,95 @@
+"""Questions people asked before, each with the corpus text that answers it.
+
+A lay question rarely shares words with the passage that answers it, and the query adapter's one
+linear map moves every question the same way. Questions written in users' words, each with
+the verbatim evidence that answers it (`evals/training/`), hold many such pairs: when a new
+question stands close in meaning to one of them, the pool's passage holding that question's
+evidence is likely the answer too. The bank lifts the sentences of such passages by how
+close the nearest such question stands (`Tuning.bank_similarity`, `Tuning.bank_weight`). It is
+data beside the corpus (`question-bank.npz`) and belongs to one embedding model; it names
+passages by their text, not their ids, so it survives a re-ingest.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from assistant.fitted_files import load_fitted
+from assistant.question import Question
+from assistant.records import Passage
+
+log = logging.getLogger(__name__)
+
+BANK_FILE = "question-bank.npz"  # in the corpus folder
+
+
+def folded(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+@dataclass(frozen=True)
+class QuestionBank:
+    """`vectors` (one row per question) and, for each, the folded evidence texts that answer
+    it; `probe` is the fitting model's vector of `fitted_files.PROBE`."""
+
+    vectors: np.ndarray
+    evidence: tuple[tuple[str, ...], ...]
+    probe: np.ndarray
+    note: str = ""  # how it was made: the files, the date
+
+    def vouch(self, question: Question, pool: list[Passage]) -> dict[str, float]:
+        """`endorsed` for a question read on its own (not a follow-up of a conversation, whose
+        own words have no topic), by its vector before the query adapter moved it."""
+        if question.conversation or "question_bank" in question.off:
+            return {}
+        least = question.tuning.bank_similarity
+        return self.endorsed((question.plain or question).vector, pool, least)
+
+    def endorsed(self, vector: np.ndarray, pool: list[Passage], least: float) -> dict[str, float]:
+        """For each pool passage holding the evidence of a question at least `least` close to
+        `vector`, how much closer the closest such question stands (chunk id -> margin)."""
+        closeness = self.vectors @ vector
+        near = np.flatnonzero(closeness >= least)
+        texts = {p.chunk_id: folded(p.text) for p in pool}
+        margins: dict[str, float] = {}
+        for row in near[np.argsort(-closeness[near])]:
+            margin = float(closeness[row]) - least
+            for evidence in self.evidence[row]:
+                for chunk_id, text in texts.items():
+                    if evidence in text and chunk_id not in margins:
+                        margins[chunk_id] = margin  # the closest question's, seen first
+        return margins
+
+    def save(self, path: Path) -> None:
+        np.savez(
+            path,
+            vectors=self.vectors.astype(np.float16),
+            evidence=np.array(json.dumps([list(e) for e in self.evidence])),
+            probe=self.probe.astype(np.float32),
+            note=np.array(self.note),
+        )
+
+    @classmethod
+    def load(cls, path: Path, probe: np.ndarray) -> QuestionBank | None:
+        """The bank in `path` if it was made for the model whose probe vector is `probe`
+        (`load_fitted`); None, with a warning naming the file, when it is malformed."""
+        data = load_fitted(path, probe, "the question bank not used", "palermo bank")
+        if data is None:
+            return None
+        vectors = data.get("vectors", np.empty(0))
+        try:
+            evidence = tuple(
+                tuple(folded(e) for e in row) for row in json.loads(str(data["evidence"]))
+            )
+        except (KeyError, ValueError, TypeError):
+            evidence = ()
+        if vectors.ndim != 2 or vectors.shape[1] != len(probe) or len(evidence) != len(vectors):
+            log.warning("question bank %s is malformed: not used; remake it", path)
+            return None
+        note = str(data.get("note", ""))
+        return cls(vectors.astype(np.float32), evidence, data["probe"], note)
