@@ -105,7 +105,7 @@ def loaded_only_for_its_model(
     probe: np.ndarray,
     caplog: pytest.LogCaptureFixture,
 ) -> str:
-    """Check that the fitted file at `path` (query adapter, scope classifier) is not loaded for
+    """Check that the fitted file at `path` (query adapter, scope classifier, question bank) is not loaded for
     another model's probe vector, nor for one of another size, nor when it is unreadable, and
     that a missing file loads nothing; returns the warnings logged, which the caller checks."""
     rng = np.random.default_rng(7)

@@ -38,7 +38,7 @@ def test_the_fitted_files_are_found_from_any_working_folder(tmp_path, monkeypatc
     monkeypatch.chdir(tmp_path)
     corpus = Settings().corpus_dir
     assert corpus.is_absolute()
-    for name in ("glossary.toml", "query-adapter.npz", "scope-classifier.npz"):
+    for name in ("glossary.toml", "query-adapter.npz", "scope-classifier.npz", "question-bank.npz"):
         assert (corpus / name).is_file(), name
 
 
