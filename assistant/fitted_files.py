@@ -1,4 +1,4 @@
-"""Files fitted for one embedding model (the query adapter, the scope classifier, the question bank).
+"""Files fitted for one embedding model: query adapter, scope classifier, question bank.
 
 Each records the model's vector of `PROBE`; a file whose probe differs was fitted for another
 model, whose vectors it would misread, and is not used.
