@@ -47,13 +47,14 @@ def test_each_document_vector_is_the_mean_of_its_passages(beside_speeches):
 def test_a_speech_that_mentions_asylum_once_does_not_answer_for_the_protocol(beside_speeches):
     """Sentence by sentence, the speeches' calls to protect refugees are as close to the question
     as anything in the corpus; as wholes, they are about other things. Switched off, the
-    document's topic no longer counts and a speech is quoted first."""
+    document's topic no longer counts and a speech is quoted first (the question bank, which
+    vouches for the Protocol's passage too, is switched off with it)."""
     from assistant import Assistant
 
     answer = Assistant.open(beside_speeches).ask(QUESTION)
     assert not answer.refused
     assert answer.citations[0].doc_id not in {"aut-70-2015", "swe-71-2016"}, answer.answer
 
-    ablated = beside_speeches.model_copy(update={"ablate": ["document_topic"]})
+    ablated = beside_speeches.model_copy(update={"ablate": ["document_topic", "question_bank"]})
     without = Assistant.open(ablated).ask(QUESTION)
     assert without.citations[0].doc_id in {"aut-70-2015", "swe-71-2016"}, without.answer

@@ -78,10 +78,12 @@ def test_a_bad_glossary_is_named_in_a_warning_and_answers_go_on(tmp_path, caplog
 def test_lay_questions_retrieve_the_article_that_answers_them(assistant):
     """Asked in lay words, the Protocol's Article 5 (criminal liability of migrants) and the
     Convention's Article 26 (cooperation with law enforcement) are among the passages shown only
-    because the glossary brings their terms (the query adapter, fitted on core, now also ranks
-    Article 5 among them: both are off in the comparison)."""
+    because the glossary brings their terms (the query adapter, fitted on core, and the question
+    bank now also rank Article 5 among them: all three are off in the comparison)."""
     without = Assistant(
-        assistant.settings.model_copy(update={"ablate": ["glossary", "query_adapter"]}),
+        assistant.settings.model_copy(
+            update={"ablate": ["glossary", "query_adapter", "question_bank"]}
+        ),
         assistant.store,
         assistant.embedder,
     )
