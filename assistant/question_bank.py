@@ -82,10 +82,8 @@ class QuestionBank:
         if data is None:
             return None
         vectors = data.get("vectors", np.empty(0))
-        try:
-            evidence = tuple(
-                tuple(folded(e) for e in row) for row in json.loads(str(data["evidence"]))
-            )
+        try:  # folded when the bank was made (`evals.bank`)
+            evidence = tuple(tuple(row) for row in json.loads(str(data["evidence"])))
         except (KeyError, ValueError, TypeError):
             evidence = ()
         if vectors.ndim != 2 or vectors.shape[1] != len(probe) or len(evidence) != len(vectors):

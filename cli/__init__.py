@@ -11,6 +11,8 @@ import json
 import os
 import shlex
 import sys
+from collections.abc import Callable
+from pathlib import Path
 
 from pydantic import ValidationError
 
@@ -55,50 +57,51 @@ def _run_eval(args: argparse.Namespace, settings: Settings) -> int:
     return run_cli(args, settings)
 
 
-def _run_adapt(args: argparse.Namespace, settings: Settings) -> int:
-    from assistant.query_adapter import ADAPTER_FILE
-    from evals.adapter import TRAINING_SETS, make_adapter
+def _write_fitted(out: Path, make: Callable[[Path], str]) -> int:
+    """Write a fitted file with `make` (the adapter, the scope classifier, the question bank):
+    its note on success, a one-line error naming the file or line at fault otherwise."""
     from evals.sets import EvalSetError
 
-    sets = args.sets or list(TRAINING_SETS)
-    out = args.out or settings.corpus_dir / ADAPTER_FILE
     try:
-        note = make_adapter(settings, sets, out, args.strength)
+        note = make(out)
     except (OSError, EvalSetError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
     print(f"wrote {out}: {note}")
     return 0
+
+
+def _run_adapt(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.query_adapter import ADAPTER_FILE
+    from evals.adapter import TRAINING_SETS, make_adapter
+
+    sets = args.sets or list(TRAINING_SETS)
+    return _write_fitted(
+        args.out or settings.corpus_dir / ADAPTER_FILE,
+        lambda out: make_adapter(settings, sets, out, args.strength),
+    )
 
 
 def _run_bank(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.question_bank import BANK_FILE
     from evals.bank import BANK_SOURCES, make_bank
-    from evals.sets import EvalSetError
 
-    out = args.out or settings.corpus_dir / BANK_FILE
-    try:
-        note = make_bank(settings, args.sources or list(BANK_SOURCES), out)
-    except (OSError, EvalSetError, ValueError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
-    print(f"wrote {out}: {note}")
-    return 0
+    sources = args.sources or list(BANK_SOURCES)
+    return _write_fitted(
+        args.out or settings.corpus_dir / BANK_FILE,
+        lambda out: make_bank(settings, sources, out),
+    )
 
 
 def _run_scope(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.scope import SCOPE_FILE
     from evals.scope import ANSWERABLE_SETS, SCOPE_TRAINING, make_scope
-    from evals.sets import EvalSetError
 
-    out = args.out or settings.corpus_dir / SCOPE_FILE
-    try:
-        note = make_scope(settings, args.scope or SCOPE_TRAINING, list(ANSWERABLE_SETS), out)
-    except (OSError, EvalSetError, ValueError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
-    print(f"wrote {out}: {note}")
-    return 0
+    examples = args.scope or SCOPE_TRAINING
+    return _write_fitted(
+        args.out or settings.corpus_dir / SCOPE_FILE,
+        lambda out: make_scope(settings, examples, list(ANSWERABLE_SETS), out),
+    )
 
 
 def _run_serve(args: argparse.Namespace, settings: Settings) -> int:

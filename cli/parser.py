@@ -129,6 +129,12 @@ def _add_answer_commands(commands: Any) -> None:
     add_filter_options(brief)
 
 
+def _out_option(command: Any, default_name: str) -> None:
+    command.add_argument(
+        "--out", type=Path, metavar="FILE", help=f"default: {default_name} in the corpus folder"
+    )
+
+
 def _add_fitting_commands(commands: Any) -> None:
     """`adapt`, `scope` and `bank`: the files fitted beside the corpus for one embedding model."""
     adapt = commands.add_parser(
@@ -143,9 +149,7 @@ def _add_fitting_commands(commands: Any) -> None:
         help="set(s) to fit on, a set given twice weighing twice (default: core twice and "
         "evals/training/lay.jsonl, as shipped; keep dev, coverage and test out)",
     )
-    adapt.add_argument(
-        "--out", type=Path, metavar="FILE", help="default: query-adapter.npz in the corpus folder"
-    )
+    _out_option(adapt, "query-adapter.npz")
     adapt.add_argument(
         "--strength",
         type=float,
@@ -165,12 +169,7 @@ def _add_fitting_commands(commands: Any) -> None:
         help="questions with their kinds (default: evals/training/scope.jsonl; keep dev, "
         "coverage and test out)",
     )
-    scope.add_argument(
-        "--out",
-        type=Path,
-        metavar="FILE",
-        help="default: scope-classifier.npz in the corpus folder",
-    )
+    _out_option(scope, "scope-classifier.npz")
     bank = commands.add_parser(
         "bank",
         help="make the question bank: training questions with the evidence that answers them "
@@ -185,9 +184,7 @@ def _add_fitting_commands(commands: Any) -> None:
         help="training file(s) (default: evals/training/lay, kinds and scope; keep dev, "
         "coverage and test out)",
     )
-    bank.add_argument(
-        "--out", type=Path, metavar="FILE", help="default: question-bank.npz in the corpus folder"
-    )
+    _out_option(bank, "question-bank.npz")
 
 
 def _add_tool_commands(commands: Any) -> None:
