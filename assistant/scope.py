@@ -65,18 +65,22 @@ class Verdict:
 
 @dataclass(frozen=True)
 class ScopeClassifier:
-    """`weights` (one row per kind) and `bias` score a question vector; `probe` is the fitting
-    model's vector of `fitted_files.PROBE`."""
+    """A small neural network over a question vector: `layers`, each (weights, bias), every
+    layer but the last followed by a ReLU, the last giving one score per kind; `probe` is the
+    fitting model's vector of `fitted_files.PROBE`."""
 
-    weights: np.ndarray
-    bias: np.ndarray
+    layers: tuple[tuple[np.ndarray, np.ndarray], ...]
     kinds: tuple[str, ...]
     probe: np.ndarray
     note: str = ""  # how it was made: the sets, the date
 
     def judge(self, vector: np.ndarray) -> Verdict:
-        logits = self.weights @ vector + self.bias
-        chances = np.exp(logits - logits.max())
+        signal = vector
+        for number, (weights, bias) in enumerate(self.layers):
+            signal = weights @ signal + bias
+            if number < len(self.layers) - 1:
+                signal = np.maximum(signal, 0.0)
+        chances = np.exp(signal - signal.max())
         chances /= chances.sum()
         answerable = self.kinds.index(ANSWERABLE)
         others = [i for i in range(len(self.kinds)) if i != answerable]
@@ -84,14 +88,12 @@ class ScopeClassifier:
         return Verdict(float(1.0 - chances[answerable]), self.kinds[likeliest])
 
     def save(self, path: Path) -> None:
-        np.savez(
-            path,
-            weights=self.weights.astype(np.float32),
-            bias=self.bias.astype(np.float32),
-            kinds=np.array(self.kinds),
-            probe=self.probe.astype(np.float32),
-            note=np.array(self.note),
-        )
+        arrays = {}
+        for number, (weights, bias) in enumerate(self.layers):
+            arrays[f"weights{number}"] = weights.astype(np.float32)
+            arrays[f"bias{number}"] = bias.astype(np.float32)
+        kinds, probe = np.array(self.kinds), self.probe.astype(np.float32)
+        np.savez(path, kinds=kinds, probe=probe, note=np.array(self.note), **arrays)
 
     @classmethod
     def load(cls, path: Path, probe: np.ndarray) -> ScopeClassifier | None:
@@ -100,14 +102,24 @@ class ScopeClassifier:
         data = load_fitted(path, probe, "scope not judged", "palermo scope")
         if data is None:
             return None
-        weights, bias = data.get("weights", np.empty(0)), data.get("bias", np.empty(0))
         kinds = tuple(str(k) for k in data.get("kinds", ()))
-        if (
-            ANSWERABLE not in kinds
-            or weights.shape != (len(kinds), len(probe))
-            or len(bias) != len(kinds)
-        ):
+        layers = []
+        while f"weights{len(layers)}" in data and f"bias{len(layers)}" in data:
+            number = len(layers)
+            layers.append((data[f"weights{number}"], data[f"bias{number}"]))
+        if ANSWERABLE not in kinds or not _chained(layers, len(probe), len(kinds)):
             log.warning("scope classifier %s is malformed: not used; refit it", path)
             return None
         note = str(data.get("note", ""))
-        return cls(weights.astype(np.float32), bias.astype(np.float32), kinds, data["probe"], note)
+        kept = tuple((w.astype(np.float32), b.astype(np.float32)) for w, b in layers)
+        return cls(kept, kinds, data["probe"], note)
+
+
+def _chained(layers: list[tuple[np.ndarray, np.ndarray]], inputs: int, outputs: int) -> bool:
+    """Whether the layers take a question vector in and give one score per kind out."""
+    size = inputs
+    for weights, bias in layers:
+        if weights.ndim != 2 or weights.shape[1] != size or bias.shape != (weights.shape[0],):
+            return False
+        size = weights.shape[0]
+    return bool(layers) and size == outputs

@@ -32,7 +32,9 @@ OPENING = 120  # characters of evidence kept: enough to tell passages apart, and
 
 def bank_questions(path: Path) -> list[tuple[str, tuple[str, ...]]]:
     """(question, evidence openings) for each answerable stand-alone question of a training file
-    (the eval-set format, whose evidence is a list, or scope.jsonl's, a string)."""
+    (the eval-set format, whose evidence is a list, or scope.jsonl's, a string). Its key facts
+    count as evidence too: a briefing's evidence often names one passage of the three that
+    answer it, and its key facts stand in the others."""
     out = []
     lines = path.read_text(encoding="utf-8").splitlines()
     for number, line in enumerate(lines, 1):
@@ -41,12 +43,13 @@ def bank_questions(path: Path) -> list[tuple[str, tuple[str, ...]]]:
         try:
             record = json.loads(line)
             question, evidence = str(record["question"]), record.get("evidence") or []
+            facts = [str(phrase) for group in record.get("key_facts") or [] for phrase in group]
         except (ValueError, KeyError, TypeError) as error:
             raise EvalSetError(f"{path}:{number}: {error}") from error
         if not record.get("answerable", True) or record.get("history"):
             continue
-        texts = [evidence] if isinstance(evidence, str) else list(evidence)
-        openings = tuple(folded(t)[:OPENING] for t in texts if folded(t))
+        texts = ([evidence] if isinstance(evidence, str) else list(evidence)) + facts
+        openings = tuple(dict.fromkeys(folded(t)[:OPENING] for t in texts if folded(t)))
         if openings:
             out.append((question, openings))
     return out

@@ -77,11 +77,27 @@ def test_training_lines_without_evidence_or_answer_are_left_out_and_bad_ones_nam
             "history": [{"role": "user"}],
         },
         {"question": "What does it say?", "answerable": True, "evidence": "Each State Party"},
+        {
+            "question": "Bullets on training and funding?",
+            "answerable": True,
+            "evidence": ["States Parties shall provide training"],
+            "key_facts": [["provide  training"], ["voluntary contributions", "an account"]],
+        },
     ]
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     assert bank_questions(path) == [
         ("Can they be prosecuted?", ("migrants shall",)),
         ("What does it say?", ("each state party",)),
+        # a briefing's key facts stand in the passages its one evidence string does not name
+        (
+            "Bullets on training and funding?",
+            (
+                "states parties shall provide training",
+                "provide training",
+                "voluntary contributions",
+                "an account",
+            ),
+        ),
     ]
     path.write_text('{"answerable": true}\n', encoding="utf-8")
     with pytest.raises(EvalSetError, match=r"training.jsonl:1"):

@@ -38,8 +38,8 @@ def test_fitting_tells_the_kinds_apart_on_questions_it_did_not_see():
     rng = np.random.default_rng(0)
     centres = {k: _unit(rng.normal(size=32)) for k in (ANSWERABLE, "after-date", "list")}
     vectors, kinds = _questions(rng, centres, 60)
-    weights, bias, names = fit(vectors, kinds)
-    classifier = ScopeClassifier(weights, bias, names, _unit(rng.normal(size=32)))
+    layers, names = fit(vectors, kinds)
+    classifier = ScopeClassifier(layers, names, _unit(rng.normal(size=32)))
     held_out, truth = _questions(rng, centres, 20)
     verdicts = [classifier.judge(v) for v in held_out]
     beyond_right = [
@@ -49,6 +49,32 @@ def test_fitting_tells_the_kinds_apart_on_questions_it_did_not_see():
     kind_right = [v.kind == k for v, k in zip(verdicts, truth, strict=True) if k != ANSWERABLE]
     assert sum(kind_right) / len(kind_right) > 0.95
     assert all(v.reason == REASONS[v.kind] for v in verdicts)
+
+
+def test_two_kinds_are_fitted_as_well_as_many():
+    """sklearn gives a two-kind network one output; the classifier still scores both kinds."""
+    rng = np.random.default_rng(3)
+    centres = {k: _unit(rng.normal(size=32)) for k in (ANSWERABLE, "personal-advice")}
+    vectors, kinds = _questions(rng, centres, 40)
+    layers, names = fit(vectors, kinds)
+    assert layers[-1][0].shape[0] == 2 and names == (ANSWERABLE, "personal-advice")
+    classifier = ScopeClassifier(layers, names, _unit(rng.normal(size=32)))
+    assert classifier.judge(centres["personal-advice"]).beyond > 0.9
+    assert classifier.judge(centres[ANSWERABLE]).beyond < 0.1
+
+
+def test_a_file_whose_layers_do_not_chain_is_named_and_not_used(tmp_path: Path, caplog):
+    rng = np.random.default_rng(4)
+    probe = _unit(rng.normal(size=16))
+    kinds = (ANSWERABLE, "after-date")
+    layers = (
+        (rng.normal(size=(8, 16)), rng.normal(size=8)),
+        (rng.normal(size=(2, 6)), rng.normal(size=2)),
+    )
+    path = tmp_path / SCOPE_FILE
+    ScopeClassifier(layers, kinds, probe, "t").save(path)
+    assert ScopeClassifier.load(path, probe) is None
+    assert f"scope classifier {path} is malformed" in caplog.text
 
 
 def test_fitting_without_answerable_questions_is_an_error():
@@ -61,7 +87,11 @@ def test_a_classifier_loads_only_for_the_model_it_was_fitted_for(tmp_path: Path,
     rng = np.random.default_rng(2)
     probe = _unit(rng.normal(size=16))
     kinds = (ANSWERABLE, "personal-advice")
-    classifier = ScopeClassifier(rng.normal(size=(2, 16)), rng.normal(size=2), kinds, probe, "t")
+    layers = (
+        (rng.normal(size=(8, 16)), rng.normal(size=8)),
+        (rng.normal(size=(2, 8)), rng.normal(size=2)),
+    )
+    classifier = ScopeClassifier(layers, kinds, probe, "t")
     path = tmp_path / SCOPE_FILE
     classifier.save(path)
 
