@@ -63,8 +63,9 @@ def answer_from(
     candidates = candidates_for(passages, sentence_data)
     match_words(candidates, question)
     score_candidates(candidates, question.plain or question)
-    found = support(candidates)  # on the model's own vectors, which the threshold was set on
-    near = closest(candidates)
+    own = [c for c in candidates if c.passage.chunk_id not in question.brought]
+    found = support(own)  # on the model's own vectors, which the threshold was set on
+    near = closest(own)
     if question.plain is not None:
         score_candidates(candidates, question)  # ranked by the adapted question
     for candidate in candidates:  # after `support`: the bank moves the ranking, not refusals
@@ -72,7 +73,10 @@ def answer_from(
         candidate.score += question.tuning.bank_weight * vouched
     shown = rerank(passages, candidates, keep)
     chosen = choose(question, candidates, shown, most)
-    refusal = refusal_for(question, chosen, weak(question, found, near, threshold), similarity)
+    judged = (
+        chosen if len(own) == len(candidates) else _own_choice(question, passages, own, keep, most)
+    )
+    refusal = refusal_for(question, judged, weak(question, found, near, threshold), similarity)
     if refusal is not None:
         return Drafted(refusal, [], True, found, shown, chosen, question, candidates)
     answering = chosen
@@ -80,6 +84,15 @@ def answer_from(
     chosen = with_whole_passages(question, candidates, chosen)
     text, citations = compose(chosen, answering, question.named, question.wants_overview)
     return Drafted(text, citations, False, found, shown, chosen, question, candidates, answering)
+
+
+def _own_choice(
+    question: Question, passages: list[Passage], own: list[Candidate], keep: int, most: int
+) -> list[Candidate]:
+    """What the answer would quote from the retrieved passages alone, which refusal judges:
+    a passage the bank brought is evidence a near question had, not of this one's scope."""
+    retrieved = [p for p in passages if p.chunk_id not in question.brought]
+    return choose(question, own, rerank(retrieved, own, keep), most)
 
 
 def merge_drafts(drafts: list[Drafted], keep: int) -> Drafted:

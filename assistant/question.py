@@ -44,6 +44,9 @@ class Question:
     scope: Verdict | None = None
     # pool passages holding the evidence of a near training question (`QuestionBank.endorsed`)
     vouched: dict[str, float] = field(default_factory=dict)
+    # passages the bank brought into the pool (`QuestionBank.bring`): they widen an answer,
+    # never make one, so support and refusal are judged without them
+    brought: frozenset[str] = frozenset()
     # the question before the query adapter moved its vectors: refusal's threshold was set on it
     plain: Question | None = None
     off: frozenset[str] = frozenset()  # engine components switched off (ablations only)

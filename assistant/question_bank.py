@@ -21,15 +21,12 @@ import numpy as np
 
 from assistant.fitted_files import load_fitted
 from assistant.question import Question
-from assistant.records import Passage
+from assistant.records import Filters, Passage
+from assistant.snapshot import Snapshot, folded
 
 log = logging.getLogger(__name__)
 
 BANK_FILE = "question-bank.npz"  # in the corpus folder
-
-
-def folded(text: str) -> str:
-    return " ".join(text.lower().split())
 
 
 @dataclass(frozen=True)
@@ -41,6 +38,43 @@ class QuestionBank:
     evidence: tuple[tuple[str, ...], ...]
     probe: np.ndarray
     note: str = ""  # how it was made: the files, the date
+
+    def consulted(
+        self, question: Question, pool: list[Passage], corpus: Snapshot, filters: Filters | None
+    ) -> list[Passage]:
+        """The pool widened by the passages `bring` finds; records on the question which pool
+        passages the bank vouches for (`vouched`) and which it brought (`brought`)."""
+        brought = self.bring(question, pool, corpus, filters)
+        question.brought = frozenset(p.chunk_id for p in brought)
+        widened = pool + brought
+        question.vouched = self.vouch(question, widened)
+        return widened
+
+    def bring(
+        self, question: Question, pool: list[Passage], corpus: Snapshot, filters: Filters | None
+    ) -> list[Passage]:
+        """Up to `Tuning.bank_passages` corpus passages outside the pool (and inside the
+        filters) holding the evidence of training questions at least `bank_similarity` close,
+        the closest question's first. A question asking three things is answered by passages
+        that share few words with it; retrieval finds one or two, a near training question
+        names the others."""
+        most = question.tuning.bank_passages
+        if question.conversation or {"question_bank", "bank_passages"} & question.off:
+            return []
+        closeness = self.vectors @ (question.plain or question).vector
+        near = np.flatnonzero(closeness >= question.tuning.bank_similarity)
+        have = {p.chunk_id for p in pool}
+        brought: list[Passage] = []
+        for row in near[np.argsort(-closeness[near])]:
+            for evidence in self.evidence[row]:
+                for index in corpus.rows_holding(evidence):
+                    admitted = filters is None or filters.admits(corpus.metadatas[index])
+                    if len(brought) >= most:
+                        return brought
+                    if admitted and corpus.ids[index] not in have:
+                        have.add(corpus.ids[index])
+                        brought.append(corpus.passage(index))
+        return brought
 
     def vouch(self, question: Question, pool: list[Passage]) -> dict[str, float]:
         """`endorsed` for a question read on its own (not a follow-up of a conversation, whose

@@ -370,7 +370,7 @@ class Assistant:
             conversation=asked.conversation,
             definition=asked.wants_definition,
         )
-        asked.vouched = self.bank.vouch(asked, pool) if self.bank else {}
+        pool = self.bank.consulted(asked, pool, snapshot, filters) if self.bank else pool
         _add(timings, "retrieve", step)
         step = time.perf_counter()
         drafted = answer_from(

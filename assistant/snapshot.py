@@ -8,6 +8,7 @@ protocols") and which of its names the corpus never mentions.
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
 import re
@@ -191,8 +192,33 @@ class Snapshot:
         count = self.metadatas[index].get("n_sentences") if index is not None else None
         return int(count) if count is not None else None
 
+    @cached_property
+    def _folded(self) -> tuple[str, list[int]]:
+        """Every passage's folded text, joined by a character none holds, and where each starts."""
+        starts, at = [], 0
+        for text in self.texts:
+            starts.append(at)
+            at += len(folded(text)) + 1
+        return "\0".join(folded(text) for text in self.texts), starts
+
+    def rows_holding(self, text: str) -> list[int]:
+        """The rows of the passages whose folded text holds `text` (folded): one scan of the
+        joined corpus, not one per passage."""
+        joined, starts = self._folded
+        rows, at = [], joined.find(text) if text else -1
+        while at >= 0:
+            row = bisect.bisect_right(starts, at) - 1
+            rows.append(row)
+            at = joined.find(text, starts[row + 1]) if row + 1 < len(starts) else -1
+        return rows
+
     def passage(self, index: int, score: float = 0.0) -> Passage:
         return passage_from(self.ids[index], self.texts[index], self.metadatas[index], score)
+
+
+def folded(text: str) -> str:
+    """Lower case, runs of white space as one space: how texts are matched verbatim."""
+    return " ".join(text.lower().split())
 
 
 def _idf(total: int, frequency: int) -> float:

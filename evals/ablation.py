@@ -35,6 +35,8 @@ COMPONENTS = {
     " the documents' dates or as asking which States joined a treaty (corpus/scope-classifier.npz)",
     "question_bank": "lift the pool passages holding the evidence of near training questions"
     " (corpus/question-bank.npz)",
+    "bank_passages": "bring into the pool the passages holding near training questions'"
+    " evidence (up to 4); they widen an answer, never make one",
     "parts": "answer each part of a question that asks several things, refuse if one is not"
     " ('how does X differ from Y?' asks what counts as each)",
     "per_document": "a comparison of named documents is answered from each of them in turn",

@@ -16,7 +16,8 @@ import numpy as np
 
 from assistant.encoder import encode_queries
 from assistant.fitted_files import PROBE
-from assistant.question_bank import QuestionBank, folded
+from assistant.question_bank import QuestionBank
+from assistant.snapshot import folded
 from common.settings import Settings, quiet_network_env
 from evals.sets import EvalSetError
 
