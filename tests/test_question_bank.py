@@ -129,6 +129,61 @@ def test_the_bank_brings_the_article_a_lay_question_needs(assistant):
     assert without.question.vouched == {}
 
 
+def _with_and_without(assistant, question: str, component: str):
+    base = assistant.settings
+    try:
+        with_it = assistant.drafts(question, [])[0][0]
+        assistant.settings = base.model_copy(update={"ablate": [component]})
+        without = assistant.drafts(question, [])[0][0]
+    finally:
+        assistant.settings = base
+    return with_it, without
+
+
+def test_the_bank_brings_a_passage_retrieval_missed(assistant):
+    """Coverage v116 (a tuning set): "told they can contact their embassy" shares no word with
+    the Protocol's "communication with consular officers"; retrieval does not find that
+    passage, a near training question's evidence does, and the answer quotes it."""
+    question = "if a smuggled migrant gets locked up, do they have to be told they can contact their embassy or consulate?"
+    fact = "vienna convention on consular relations"
+    with_it, without = _with_and_without(assistant, question, "bank_passages")
+    brought = [p for p in with_it.passages if p.chunk_id in with_it.question.brought]
+    assert any(fact in p.text.lower() for p in brought)
+    assert fact in with_it.text.lower() and not with_it.refused
+    assert fact not in without.text.lower() and without.question.brought == frozenset()
+
+
+def test_a_brought_passage_never_makes_an_answer(assistant):
+    """Core c132: the Protocol sets no minimum sentence. The bank brings the Convention's
+    "serious crime" (four years or more), a figure that would answer a figure question; refusal
+    is judged on what retrieval found, so the question is still refused."""
+    question = "What minimum prison sentence, in years, does the Smuggling Protocol require States to impose for smuggling?"
+    drafted = assistant.drafts(question, [])[0][0]
+    brought = [c for c in drafted.candidates if c.passage.chunk_id in drafted.question.brought]
+    assert any("four years" in c.text for c in brought)
+    assert drafted.refused
+
+
+def test_bring_keeps_to_the_filters_and_the_limit(assistant):
+    from assistant.records import Filters
+
+    question = "Where do the treaties deal with children specifically? I'm pulling together something on child migrants."
+    base = assistant.settings
+    try:
+        assistant.settings = base.model_copy(
+            update={"tuning": base.tuning.model_copy(update={"bank_passages": 1})}
+        )
+        one = assistant.drafts(question, [])[0][0]
+        assistant.settings = base
+        kept = assistant.drafts(question, [], Filters(year_to=2010))[0][0]  # the instruments
+    finally:
+        assistant.settings = base
+    assert len(one.question.brought) == 1
+    assert kept.question.brought
+    instruments = {"smuggling-protocol", "trafficking-protocol", "untoc"}
+    assert {p.doc_id for p in kept.passages} <= instruments
+
+
 def test_palermo_bank_makes_a_bank_the_assistant_can_load(
     corpus_settings, assistant, tmp_path: Path, capsys
 ):
