@@ -73,9 +73,7 @@ def answer_from(
         candidate.score += question.tuning.bank_weight * vouched
     shown = rerank(passages, candidates, keep)
     chosen = choose(question, candidates, shown, most)
-    judged = (
-        chosen if len(own) == len(candidates) else _own_choice(question, passages, own, keep, most)
-    )
+    judged = _own_choice(question, passages, own, keep, most) if question.brought else chosen
     refusal = refusal_for(question, judged, weak(question, found, near, threshold), similarity)
     if refusal is not None:
         return Drafted(refusal, [], True, found, shown, chosen, question, candidates)

@@ -59,7 +59,7 @@ class QuestionBank:
         that share few words with it; retrieval finds one or two, a near training question
         names the others."""
         most = question.tuning.bank_passages
-        if question.conversation or {"question_bank", "bank_passages"} & question.off:
+        if most <= 0 or question.conversation or {"question_bank", "bank_passages"} & question.off:
             return []
         closeness = self.vectors @ (question.plain or question).vector
         near = np.flatnonzero(closeness >= question.tuning.bank_similarity)
@@ -68,12 +68,15 @@ class QuestionBank:
         for row in near[np.argsort(-closeness[near])]:
             for evidence in self.evidence[row]:
                 for index in corpus.rows_holding(evidence):
-                    admitted = filters is None or filters.admits(corpus.metadatas[index])
-                    if len(brought) >= most:
+                    chunk_id = corpus.ids[index]
+                    if chunk_id in have or (
+                        filters and not filters.admits(corpus.metadatas[index])
+                    ):
+                        continue
+                    have.add(chunk_id)
+                    brought.append(corpus.passage(index))
+                    if len(brought) == most:
                         return brought
-                    if admitted and corpus.ids[index] not in have:
-                        have.add(corpus.ids[index])
-                        brought.append(corpus.passage(index))
         return brought
 
     def vouch(self, question: Question, pool: list[Passage]) -> dict[str, float]:

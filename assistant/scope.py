@@ -3,9 +3,9 @@
 `asked_for` refuses near misses by their words ("my cousin", "the latest", "which countries");
 users say the same things in words no list foresees ("will the police come after us?", "is
 GLO.ACT going to get a third phase?"), and lists written for one set of questions did not carry
-over to another. A linear classifier over the question's vector (a softmax over "answerable" and
-the kinds the corpus cannot answer), fitted on questions written for the purpose (`palermo scope`,
-evals/scope.py), reads the kind from what the question means. Like the query adapter it is data
+over to another. A small neural network over the question's vector (one hidden layer, then a
+softmax over "answerable" and the kinds the corpus cannot answer), fitted on questions written
+for the purpose (`palermo scope`, evals/scope.py), reads the kind from what the question means. Like the query adapter it is data
 beside the corpus (`scope-classifier.npz`) and belongs to one embedding model.
 """
 

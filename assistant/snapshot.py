@@ -195,11 +195,11 @@ class Snapshot:
     @cached_property
     def _folded(self) -> tuple[str, list[int]]:
         """Every passage's folded text, joined by a character none holds, and where each starts."""
-        starts, at = [], 0
-        for text in self.texts:
+        texts, starts, at = [folded(text) for text in self.texts], [], 0
+        for text in texts:
             starts.append(at)
-            at += len(folded(text)) + 1
-        return "\0".join(folded(text) for text in self.texts), starts
+            at += len(text) + 1
+        return "\0".join(texts), starts
 
     def rows_holding(self, text: str) -> list[int]:
         """The rows of the passages whose folded text holds `text` (folded): one scan of the

@@ -32,7 +32,7 @@ ANSWERABLE_SETS = (
 # one hidden layer of HIDDEN units, its weights held down by PENALTY (sklearn's alpha): a
 # logistic regression (no hidden layer) drew one straight boundary between "answerable" and
 # each kind, and left near misses such as "is GLO.ACT going to get a third phase?" on the
-# answerable side; see evals/README.md for the choice
+# answerable side; README ("The scope classifier") has the choice
 HIDDEN = 128
 PENALTY = 0.1
 
