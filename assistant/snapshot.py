@@ -8,7 +8,6 @@ protocols") and which of its names the corpus never mentions.
 
 from __future__ import annotations
 
-import bisect
 import json
 import math
 import re
@@ -193,24 +192,20 @@ class Snapshot:
         return int(count) if count is not None else None
 
     @cached_property
-    def _folded(self) -> tuple[str, list[int]]:
-        """Every passage's folded text, joined by a character none holds, and where each starts."""
-        texts, starts, at = [folded(text) for text in self.texts], [], 0
-        for text in texts:
-            starts.append(at)
-            at += len(text) + 1
-        return "\0".join(texts), starts
+    def _folded(self) -> list[str]:
+        return [folded(text) for text in self.texts]
 
     def rows_holding(self, text: str) -> list[int]:
-        """The rows of the passages whose folded text holds `text` (folded): one scan of the
-        joined corpus, not one per passage."""
-        joined, starts = self._folded
-        rows, at = [], joined.find(text) if text else -1
-        while at >= 0:
-            row = bisect.bisect_right(starts, at) - 1
-            rows.append(row)
-            at = joined.find(text, starts[row + 1]) if row + 1 < len(starts) else -1
-        return rows
+        """The rows of the passages whose folded text holds `text` (folded). Only passages
+        holding its rarest inner word are read (its first and last words may run on in a
+        passage: "database" in "databaseⁱ"): one scan of the whole corpus per string cost 13 ms
+        on the bench corpus's 25 M characters."""
+        terms = content_terms(" ".join(text.split()[1:-1]))
+        if any(term not in self.passages_with for term in terms):
+            return []
+        rarest = min(terms, key=lambda term: len(self.passages_with[term]), default=None)
+        rows = self.passages_with[rarest] if rarest else range(len(self.texts))
+        return [int(row) for row in rows if text in self._folded[row]]
 
     def passage(self, index: int, score: float = 0.0) -> Passage:
         return passage_from(self.ids[index], self.texts[index], self.metadatas[index], score)

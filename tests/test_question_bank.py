@@ -199,3 +199,15 @@ def test_palermo_bank_makes_a_bank_the_assistant_can_load(
     source.write_text("{broken\n", encoding="utf-8")
     code = main(["--store", str(corpus_settings.home), "bank", "--from", str(source)])
     assert code == 1 and "training.jsonl:1" in capsys.readouterr().err
+
+
+def test_rows_holding_finds_what_reading_every_passage_finds(assistant):
+    """The index narrows the passages read to those holding a string's rarest inner word; for
+    every evidence string of the shipped bank it finds exactly the passages a full read finds
+    (a key fact's last word may run on in the passage: "internal database" in "databaseⁱ")."""
+    snapshot = assistant._snapshot
+    texts = [" ".join(t.lower().split()) for t in snapshot.texts]
+    openings = sorted({e for row in assistant.bank.evidence for e in row})
+    found = {e: sorted(snapshot.rows_holding(e)) for e in openings}
+    assert found == {e: [i for i, t in enumerate(texts) if e in t] for e in openings}
+    assert sum(bool(rows) for rows in found.values()) > 0.9 * len(openings)
