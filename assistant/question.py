@@ -42,7 +42,7 @@ class Question:
     documents: dict[str, np.ndarray] = field(default_factory=dict)
     # the scope classifier's reading of the question (`scope`; None without a classifier)
     scope: Verdict | None = None
-    # pool passages holding the evidence of a near training question (`QuestionBank.endorsed`)
+    # pool passages holding the evidence of a near training question (`QuestionBank.consulted`)
     vouched: dict[str, float] = field(default_factory=dict)
     # passages the bank brought into the pool (`QuestionBank.bring`): they widen an answer,
     # never make one, so support and refusal are judged without them

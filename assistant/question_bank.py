@@ -4,8 +4,9 @@ A lay question rarely shares words with the passage that answers it, and the que
 linear map moves every question the same way. Questions written in users' words, each with
 the verbatim evidence that answers it (`evals/training/`), hold many such pairs: when a new
 question stands close in meaning to one of them, the pool's passage holding that question's
-evidence is likely the answer too. The bank lifts the sentences of such passages by how
-close the nearest such question stands (`Tuning.bank_similarity`, `Tuning.bank_weight`). It is
+evidence is likely the answer too. The bank brings such passages into the pool when retrieval
+missed them (`Tuning.bank_passages`) and lifts their sentences by how close the nearest such
+question stands (`Tuning.bank_similarity`, `Tuning.bank_weight`). It is
 data beside the corpus (`question-bank.npz`) and belongs to one embedding model; it names
 passages by their text, not their ids, so it survives a re-ingest.
 """
@@ -43,59 +44,63 @@ class QuestionBank:
         self, question: Question, pool: list[Passage], corpus: Snapshot, filters: Filters | None
     ) -> list[Passage]:
         """The pool widened by the passages `bring` finds; records on the question which pool
-        passages the bank vouches for (`vouched`) and which it brought (`brought`)."""
-        brought = self.bring(question, pool, corpus, filters)
+        passages the bank vouches for (`vouched`) and which it brought (`brought`). A question
+        read on its own only (not a follow-up of a conversation, whose own words have no
+        topic), by its vector before the query adapter moved it."""
+        if question.conversation or "question_bank" in question.off:
+            return pool
+        tuning = question.tuning
+        near = self.nearest((question.plain or question).vector, tuning.bank_similarity)
+        most = 0 if "bank_passages" in question.off else tuning.bank_passages
+        brought = self.bring(near, pool, corpus, filters, most)
         question.brought = frozenset(p.chunk_id for p in brought)
         widened = pool + brought
-        question.vouched = self.vouch(question, widened)
+        question.vouched = self.endorsed(near, widened)
         return widened
 
+    def nearest(self, vector: np.ndarray, least: float) -> list[tuple[int, float]]:
+        """The training questions at least `least` close to `vector`, closest first: (row,
+        how much closer than `least` it stands)."""
+        closeness = self.vectors @ vector
+        near = np.flatnonzero(closeness >= least)
+        return [
+            (int(row), float(closeness[row]) - least) for row in near[np.argsort(-closeness[near])]
+        ]
+
     def bring(
-        self, question: Question, pool: list[Passage], corpus: Snapshot, filters: Filters | None
+        self,
+        near: list[tuple[int, float]],
+        pool: list[Passage],
+        corpus: Snapshot,
+        filters: Filters | None,
+        most: int,
     ) -> list[Passage]:
-        """Up to `Tuning.bank_passages` corpus passages outside the pool (and inside the
-        filters) holding the evidence of training questions at least `bank_similarity` close,
-        the closest question's first. A question asking three things is answered by passages
-        that share few words with it; retrieval finds one or two, a near training question
-        names the others."""
-        most = question.tuning.bank_passages
-        if most <= 0 or question.conversation or {"question_bank", "bank_passages"} & question.off:
-            return []
-        closeness = self.vectors @ (question.plain or question).vector
-        near = np.flatnonzero(closeness >= question.tuning.bank_similarity)
+        """Up to `most` corpus passages outside the pool (and inside the filters) holding the
+        evidence of the `near` questions, the closest question's first. A question asking
+        three things is answered by passages that share few words with it; retrieval finds one
+        or two, a near training question names the others."""
         have = {p.chunk_id for p in pool}
         brought: list[Passage] = []
-        for row in near[np.argsort(-closeness[near])]:
+        for row, _ in near:
             for evidence in self.evidence[row]:
                 for index in corpus.rows_holding(evidence):
                     chunk_id = corpus.ids[index]
+                    if len(brought) >= most:
+                        return brought
                     if chunk_id in have or (
                         filters and not filters.admits(corpus.metadatas[index])
                     ):
                         continue
                     have.add(chunk_id)
                     brought.append(corpus.passage(index))
-                    if len(brought) == most:
-                        return brought
         return brought
 
-    def vouch(self, question: Question, pool: list[Passage]) -> dict[str, float]:
-        """`endorsed` for a question read on its own (not a follow-up of a conversation, whose
-        own words have no topic), by its vector before the query adapter moved it."""
-        if question.conversation or "question_bank" in question.off:
-            return {}
-        least = question.tuning.bank_similarity
-        return self.endorsed((question.plain or question).vector, pool, least)
-
-    def endorsed(self, vector: np.ndarray, pool: list[Passage], least: float) -> dict[str, float]:
-        """For each pool passage holding the evidence of a question at least `least` close to
-        `vector`, how much closer the closest such question stands (chunk id -> margin)."""
-        closeness = self.vectors @ vector
-        near = np.flatnonzero(closeness >= least)
+    def endorsed(self, near: list[tuple[int, float]], pool: list[Passage]) -> dict[str, float]:
+        """For each pool passage holding the evidence of a `near` question, how much closer
+        than the least closeness the closest such question stands (chunk id -> margin)."""
         texts = {p.chunk_id: folded(p.text) for p in pool}
         margins: dict[str, float] = {}
-        for row in near[np.argsort(-closeness[near])]:
-            margin = float(closeness[row]) - least
+        for row, margin in near:
             for evidence in self.evidence[row]:
                 for chunk_id, text in texts.items():
                     if evidence in text and chunk_id not in margins:

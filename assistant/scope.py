@@ -5,8 +5,9 @@ users say the same things in words no list foresees ("will the police come after
 GLO.ACT going to get a third phase?"), and lists written for one set of questions did not carry
 over to another. A small neural network over the question's vector (one hidden layer, then a
 softmax over "answerable" and the kinds the corpus cannot answer), fitted on questions written
-for the purpose (`palermo scope`, evals/scope.py), reads the kind from what the question means. Like the query adapter it is data
-beside the corpus (`scope-classifier.npz`) and belongs to one embedding model.
+for the purpose (`palermo scope`, evals/scope.py), reads the kind from what the question means.
+Like the query adapter it is data beside the corpus (`scope-classifier.npz`) and belongs to one
+embedding model.
 """
 
 from __future__ import annotations
@@ -105,8 +106,7 @@ class ScopeClassifier:
         kinds = tuple(str(k) for k in data.get("kinds", ()))
         layers = []
         while f"weights{len(layers)}" in data and f"bias{len(layers)}" in data:
-            number = len(layers)
-            layers.append((data[f"weights{number}"], data[f"bias{number}"]))
+            layers.append((data[f"weights{len(layers)}"], data[f"bias{len(layers)}"]))
         if ANSWERABLE not in kinds or not _chained(layers, len(probe), len(kinds)):
             log.warning("scope classifier %s is malformed: not used; refit it", path)
             return None

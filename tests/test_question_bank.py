@@ -41,10 +41,10 @@ def test_a_near_question_vouches_for_the_passage_holding_its_evidence():
         _passage("c", "Any text at all."),
     ]
     least = float(min(near @ question, nearer @ question)) - 0.1
-    margins = bank.endorsed(question, pool, least)
+    margins = bank.endorsed(bank.nearest(question, least), pool)
     assert set(margins) == {"a", "b"}  # the far question's passage is not vouched for
     assert margins["a"] == pytest.approx(float(near @ question) - least, abs=1e-5)
-    assert bank.endorsed(question, pool, 1.01) == {}
+    assert bank.endorsed(bank.nearest(question, 1.01), pool) == {}
 
 
 def test_a_bank_loads_only_for_the_model_it_was_made_with(tmp_path: Path, caplog):
@@ -110,26 +110,8 @@ def test_the_shipped_bank_is_made_from_training_files_only(assistant):
         assert f"{held_out}.jsonl" not in assistant.bank.note
 
 
-def test_the_bank_brings_the_article_a_lay_question_needs(assistant):
-    """Coverage v087 (a tuning set): "what makes a smuggling case more serious" shares no word
-    with the Protocol's aggravating circumstances ("likely to endanger ..."); their passage is
-    shown only when the bank vouches for it."""
-    question = "what makes a smuggling case more serious under the treaty — when should the penalties go up?"
-    fact = "likely to endanger"
-    base = assistant.settings
-    try:
-        with_it = assistant.drafts(question, [])[0][0]
-        assistant.settings = base.model_copy(update={"ablate": ["question_bank"]})
-        without = assistant.drafts(question, [])[0][0]
-    finally:
-        assistant.settings = base
-    holding = [p.chunk_id for p in with_it.passages if fact in p.text.lower()]
-    assert holding and holding[0] in with_it.question.vouched
-    assert not any(fact in p.text.lower() for p in without.passages)
-    assert without.question.vouched == {}
-
-
 def _with_and_without(assistant, question: str, component: str):
+    """A question's first draft with the assistant as it is, then with `component` off."""
     base = assistant.settings
     try:
         with_it = assistant.drafts(question, [])[0][0]
@@ -138,6 +120,19 @@ def _with_and_without(assistant, question: str, component: str):
     finally:
         assistant.settings = base
     return with_it, without
+
+
+def test_the_bank_brings_the_article_a_lay_question_needs(assistant):
+    """Coverage v087 (a tuning set): "what makes a smuggling case more serious" shares no word
+    with the Protocol's aggravating circumstances ("likely to endanger ..."); their passage is
+    shown only when the bank vouches for it."""
+    question = "what makes a smuggling case more serious under the treaty — when should the penalties go up?"
+    fact = "likely to endanger"
+    with_it, without = _with_and_without(assistant, question, "question_bank")
+    holding = [p.chunk_id for p in with_it.passages if fact in p.text.lower()]
+    assert holding and holding[0] in with_it.question.vouched
+    assert not any(fact in p.text.lower() for p in without.passages)
+    assert without.question.vouched == {}
 
 
 def test_the_bank_brings_a_passage_retrieval_missed(assistant):

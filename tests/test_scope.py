@@ -23,6 +23,11 @@ def _unit(vector: np.ndarray) -> np.ndarray:
     return (vector / np.linalg.norm(vector)).astype(np.float32)
 
 
+def _layer(rng: np.random.Generator, inputs: int, outputs: int):
+    """A random layer: (weights, bias) taking `inputs` numbers to `outputs`."""
+    return rng.normal(size=(outputs, inputs)), rng.normal(size=outputs)
+
+
 def _questions(rng: np.random.Generator, centres: dict[str, np.ndarray], count: int):
     """Questions of each kind scattered around the kind's own direction, as a kind's wordings
     scatter around what they mean."""
@@ -67,10 +72,7 @@ def test_a_file_whose_layers_do_not_chain_is_named_and_not_used(tmp_path: Path, 
     rng = np.random.default_rng(4)
     probe = _unit(rng.normal(size=16))
     kinds = (ANSWERABLE, "after-date")
-    layers = (
-        (rng.normal(size=(8, 16)), rng.normal(size=8)),
-        (rng.normal(size=(2, 6)), rng.normal(size=2)),
-    )
+    layers = (_layer(rng, 16, 8), _layer(rng, 6, 2))
     path = tmp_path / SCOPE_FILE
     ScopeClassifier(layers, kinds, probe, "t").save(path)
     assert ScopeClassifier.load(path, probe) is None
@@ -87,10 +89,7 @@ def test_a_classifier_loads_only_for_the_model_it_was_fitted_for(tmp_path: Path,
     rng = np.random.default_rng(2)
     probe = _unit(rng.normal(size=16))
     kinds = (ANSWERABLE, "personal-advice")
-    layers = (
-        (rng.normal(size=(8, 16)), rng.normal(size=8)),
-        (rng.normal(size=(2, 8)), rng.normal(size=2)),
-    )
+    layers = (_layer(rng, 16, 8), _layer(rng, 8, 2))
     classifier = ScopeClassifier(layers, kinds, probe, "t")
     path = tmp_path / SCOPE_FILE
     classifier.save(path)
