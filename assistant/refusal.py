@@ -62,8 +62,7 @@ def refusal_for(
         question.proper_names,
     )
     beyond = question.beyond_scope
-    outright = beyond is not None and beyond.outright
-    if not (lacking or outright or refuses(question, chosen, too_weak, similarity)):
+    if not (lacking or beyond or refuses(question, chosen, too_weak, similarity)):
         return None
     text = REFUSAL
     if question.strangers:

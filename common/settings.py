@@ -157,11 +157,10 @@ class Tuning(BaseModel):
         "training questions' evidence (1, 2, 4, 8: dev all facts .727, .741, .741, .741).",
     )
     scope_threshold: float = Field(
-        0.9,
+        0.85,
         description="Refuse when the scope classifier gives a question this chance or more of "
-        "being beyond the documents, as advice or after their dates (assistant/scope.py; of "
-        ".85-.97, the most dev near misses refused with no answerable dev, coverage or core "
-        "question refused).",
+        "being beyond the documents, of any kind (assistant/scope.py; of .85-.97 the lowest that "
+        "refuses no more answerable dev, coverage or core questions than .97: one, dev d018).",
     )
     figure_match: float = Field(
         0.35, description="Least similarity between the thing asked about and the thing counted."
