@@ -62,7 +62,8 @@ def refusal_for(
         question.proper_names,
     )
     beyond = question.beyond_scope
-    if not (lacking or beyond or refuses(question, chosen, too_weak, similarity)):
+    outright = beyond is not None and beyond.outright
+    if not (lacking or outright or refuses(question, chosen, too_weak, similarity)):
         return None
     text = REFUSAL
     if question.strangers:

@@ -6,8 +6,6 @@ GLO.ACT going to get a third phase?"), and lists written for one set of question
 over to another. A small neural network over the question's vector (one hidden layer, then a
 softmax over "answerable" and the kinds the corpus cannot answer), fitted on questions written
 for the purpose (`palermo scope`, evals/scope.py), reads the kind from what the question means.
-A confident verdict refuses whatever its kind: each kind was fitted beside answerable questions
-written to look like it (a list or a figure the documents do give), and the kind only says why.
 Like the query adapter it is data beside the corpus (`scope-classifier.npz`) and belongs to one
 embedding model.
 """
@@ -42,6 +40,15 @@ REASONS = {
     "near-topic": "It reads as a question they do not address.",
 }
 
+# the kinds no passage of these documents can answer, refused on the verdict alone: they were
+# written years ago, treaties and reports do not advise on one person's case, and none of them
+# records which States have signed, ratified or joined a treaty or sit on a body. The other
+# kinds (a list, a figure, one country's law) the documents may well hold; the checks of
+# `asked_for` and `refusal` look for them in the evidence, and the verdict only names the kind.
+# Refusing every kind's verdict refused bare topics the network reads as beyond them ("smuggling
+# of migrants by sea" 0.93-0.99, as one country's law or a topic they do not address).
+OUTRIGHT = frozenset({"after-date", "personal-advice", "parties"})
+
 
 @dataclass(frozen=True)
 class Verdict:
@@ -49,6 +56,10 @@ class Verdict:
 
     beyond: float  # 1 - the probability that it is answerable
     kind: str  # the likeliest of `REASONS`' kinds
+
+    @property
+    def outright(self) -> bool:
+        return self.kind in OUTRIGHT
 
     @property
     def reason(self) -> str:

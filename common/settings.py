@@ -159,8 +159,9 @@ class Tuning(BaseModel):
     scope_threshold: float = Field(
         0.85,
         description="Refuse when the scope classifier gives a question this chance or more of "
-        "being beyond the documents, of any kind (assistant/scope.py; of .85-.97 the lowest that "
-        "refuses no more answerable dev, coverage or core questions than .97: one, dev d018).",
+        "being beyond the documents, of a kind no passage of them can answer (assistant/scope.py; "
+        "of .85-.97, the most dev near misses refused with no answerable dev, coverage or core "
+        "question refused).",
     )
     figure_match: float = Field(
         0.35, description="Least similarity between the thing asked about and the thing counted."

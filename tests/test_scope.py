@@ -162,15 +162,9 @@ def _ask_with_and_without(assistant, question: str):
             "Who has ratified the trafficking protocol?",
             REASONS["parties"],
         ),
-        (  # dev d258: a figure the documents do not give; answered without it by carriers' duties
-            "Which airlines have been fined the most for flying passengers who didn't have the "
-            "right papers?",
-            REASONS["figure"],
-        ),
-        (  # dev d306: an instrument whose text they do not hold, named in no word list
-            "what do UNHCR's detention guidelines say about alternatives to detention for "
-            "asylum seekers who came with smugglers?",
-            REASONS["other-treaty"],
+        (  # dev d132: refused from a chance of 0.85 (tenth session), answered at 0.9
+            "A friend paid someone to get her here. Can she get deported now?",
+            REASONS["personal-advice"],
         ),
     ],
 )
@@ -189,9 +183,12 @@ def test_near_misses_are_refused_with_the_kind_and_answered_without_the_classifi
         "Can our navy board a ship with no flag that we think is carrying smuggled migrants?",
         "When does the smuggling protocol enter into force?",
         "How does a country become a party to the smuggling protocol?",
-        # figures and lists the documents do give, of the kinds a verdict also refuses
+        # figures the documents do give
         "How much money is the EU putting into GLO.ACT for Asia and the Middle East?",
         "How many NGOs does the UN trust fund for trafficking victims support?",
+        # a bare topic the network reads as beyond them (0.99, one country's law): only the
+        # kinds no passage can answer refuse on the verdict alone
+        "What is smuggling of migrants by sea?",
     ],
 )
 def test_officials_questions_in_the_first_person_are_answered(assistant, question: str):
