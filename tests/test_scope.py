@@ -189,6 +189,8 @@ def test_near_misses_are_refused_with_the_kind_and_answered_without_the_classifi
         # a bare topic the network reads as beyond them (0.99, one country's law): only the
         # kinds no passage can answer refuse on the verdict alone
         "What is smuggling of migrants by sea?",
+        # a bare topic it read as after the documents' dates (.95): too short to be judged
+        "smuggling by sea",
     ],
 )
 def test_officials_questions_in_the_first_person_are_answered(assistant, question: str):
