@@ -57,7 +57,7 @@ OUTRIGHT = frozenset({"after-date", "personal-advice", "parties"})
 LEAST_WORDS = 4
 
 
-def asks(question: str) -> bool:
+def judgeable(question: str) -> bool:
     """Whether a question says enough for the classifier to read what it asks for."""
     return len(question.split()) >= LEAST_WORDS
 

@@ -28,7 +28,7 @@ from assistant.question_bank import BANK_FILE, QuestionBank
 from assistant.question_kinds import asks_for_definition
 from assistant.records import Answer, EmptyStoreError, Filters, Passage
 from assistant.retrieval import conversation_of, hybrid_search, nearest_rows, sentences_of
-from assistant.scope import SCOPE_FILE, ScopeClassifier, asks
+from assistant.scope import SCOPE_FILE, ScopeClassifier, judgeable
 from assistant.snapshot import Snapshot
 from assistant.word_match import QuestionWords
 from common.settings import Settings, quiet_network_env
@@ -238,9 +238,9 @@ class Assistant:
         # the scope classifier reads a stand-alone question whole, all its parts together; a
         # follow-up's own words ("ok but what if they just say no?") do not say what it asks,
         # and judged alone they were read as beyond the documents where they were not; nor do
-        # a bare topic's (`scope.asks`)
-        judged = question if self.scope and "scope" not in off and not history else ""
-        judged = judged if asks(judged) else ""
+        # a bare topic's (`scope.judgeable`)
+        judging = self.scope and "scope" not in off and not history and judgeable(question)
+        judged = question if judging else ""
         for n, part in enumerate(parts):
             context = list(history) if n == 0 else [*history, {"role": "user", "content": parts[0]}]
             base = filters or Filters()
