@@ -78,6 +78,7 @@ class Snapshot:
             "instrument_title_terms",
             "defined_terms",
             "position",
+            "_folded",
         ):
             getattr(self, name)
         return self

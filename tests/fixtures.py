@@ -1,11 +1,12 @@
 """Small files made on the fly for ingest tests (real PDFs, DOCX and broken inputs), the
-shipped corpus's text for checks that eval cases quote it, and the check that a fitted file
-loads only for its model."""
+shipped corpus's text for checks that eval cases quote it, the check that a fitted file
+loads only for its model, and an assistant with some settings changed for a while."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +89,17 @@ def make_docx(path: Path, heading: str, paragraphs: list[str]) -> Path:
         document.add_paragraph(text)
     document.save(str(path))
     return path
+
+
+@contextmanager
+def settings_changed(assistant: Any, **update: Any) -> Iterator[None]:
+    """The assistant with some settings changed (an ablation, a tuning), restored after."""
+    base = assistant.settings
+    assistant.settings = base.model_copy(update=update)
+    try:
+        yield
+    finally:
+        assistant.settings = base
 
 
 def folded_corpus_text() -> str:

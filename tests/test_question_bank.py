@@ -11,11 +11,12 @@ import pytest
 
 from assistant.fitted_files import PROBE
 from assistant.question_bank import BANK_FILE, QuestionBank
-from assistant.records import Passage
+from assistant.records import Filters, Passage
+from assistant.snapshot import folded
 from cli import main
 from evals.bank import bank_questions, make_bank
 from evals.sets import EvalSetError
-from tests.fixtures import loaded_only_for_its_model
+from tests.fixtures import loaded_only_for_its_model, settings_changed
 
 
 def _unit(vector: np.ndarray) -> np.ndarray:
@@ -112,13 +113,9 @@ def test_the_shipped_bank_is_made_from_training_files_only(assistant):
 
 def _with_and_without(assistant, question: str, component: str):
     """A question's first draft with the assistant as it is, then with `component` off."""
-    base = assistant.settings
-    try:
-        with_it = assistant.drafts(question, [])[0][0]
-        assistant.settings = base.model_copy(update={"ablate": [component]})
+    with_it = assistant.drafts(question, [])[0][0]
+    with settings_changed(assistant, ablate=[component]):
         without = assistant.drafts(question, [])[0][0]
-    finally:
-        assistant.settings = base
     return with_it, without
 
 
@@ -160,19 +157,12 @@ def test_a_brought_passage_never_makes_an_answer(assistant):
 
 
 def test_bring_keeps_to_the_filters_and_the_limit(assistant):
-    from assistant.records import Filters
-
     question = "Where do the treaties deal with children specifically? I'm pulling together something on child migrants."
-    base = assistant.settings
-    try:
-        assistant.settings = base.model_copy(
-            update={"tuning": base.tuning.model_copy(update={"bank_passages": 1})}
-        )
+    with settings_changed(
+        assistant, tuning=assistant.settings.tuning.model_copy(update={"bank_passages": 1})
+    ):
         one = assistant.drafts(question, [])[0][0]
-        assistant.settings = base
-        kept = assistant.drafts(question, [], Filters(year_to=2010))[0][0]  # the instruments
-    finally:
-        assistant.settings = base
+    kept = assistant.drafts(question, [], Filters(year_to=2010))[0][0]  # the instruments
     assert len(one.question.brought) == 1
     assert kept.question.brought
     instruments = {"smuggling-protocol", "trafficking-protocol", "untoc"}
@@ -201,7 +191,7 @@ def test_rows_holding_finds_what_reading_every_passage_finds(assistant):
     every evidence string of the shipped bank it finds exactly the passages a full read finds
     (a key fact's last word may run on in the passage: "internal database" in "databaseⁱ")."""
     snapshot = assistant._snapshot
-    texts = [" ".join(t.lower().split()) for t in snapshot.texts]
+    texts = [folded(t) for t in snapshot.texts]
     openings = sorted({e for row in assistant.bank.evidence for e in row})
     found = {e: sorted(snapshot.rows_holding(e)) for e in openings}
     assert found == {e: [i for i, t in enumerate(texts) if e in t] for e in openings}

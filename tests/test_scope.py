@@ -14,7 +14,7 @@ from assistant.scope import ANSWERABLE, REASONS, SCOPE_FILE, ScopeClassifier
 from cli import main
 from evals.scope import SCOPE_TRAINING, fit, make_scope, scope_examples
 from evals.sets import EvalSetError, load_set
-from tests.fixtures import folded_corpus_text, loaded_only_for_its_model
+from tests.fixtures import folded_corpus_text, loaded_only_for_its_model, settings_changed
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -138,13 +138,9 @@ def test_the_shipped_classifier_is_loaded_and_says_how_it_was_made(assistant):
 
 
 def _ask_with_and_without(assistant, question: str):
-    base = assistant.settings
-    try:
-        with_it = assistant.ask(question, [])
-        assistant.settings = base.model_copy(update={"ablate": ["scope"]})
+    with_it = assistant.ask(question, [])
+    with settings_changed(assistant, ablate=["scope"]):
         return with_it, assistant.ask(question, [])
-    finally:
-        assistant.settings = base
 
 
 @pytest.mark.parametrize(
