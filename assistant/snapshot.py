@@ -112,6 +112,7 @@ class Snapshot:
             for doc_id, pattern in self.names.items()
             for m in pattern.finditer(text)
             if not _INSIDE_TITLE.search(text[: m.start()])
+            and not _INSIDE_INSTRUMENT.search(text[: m.start()])
         ]
         grouped = [
             (doc_id, m.start(), m.end())
@@ -226,6 +227,14 @@ def _idf(total: int, frequency: int) -> float:
 # sentence ("Yes. Under the Smuggling Protocol") nor an acronym ("the UN Smuggling Protocol")
 _INSIDE_TITLE = re.compile(
     r"[^\s.!?]\s+(?![A-Z]{2,}\s)[A-Z][\w-]*\s+(?:the\s+|of\s+the\s+|on\s+the\s+)?$"
+)
+# another instrument's kind and "to" or "supplementing" just before a name: "the firearms
+# protocol to the Palermo Convention" is the firearms protocol; not "the protocols to the ..."
+# nor "its protocols supplementing the ...", which speak of the named one's own protocols
+_INSIDE_INSTRUMENT = re.compile(
+    r"\b(?!(?:the|its|their|both|two|three|all|each|other)\s)[\w'’-]+\s+"
+    r"(?:protocol|convention|treaty|agreement)\s+(?:to|supplementing)\s+(?:the\s+)?$",
+    re.I,
 )
 _COORDINATED = re.compile(r"\b(\w+) and (?:the )?(\w+) (\w+?)s\b")
 

@@ -275,6 +275,26 @@ def test_a_document_name_inside_another_title_does_not_name_that_document(assist
     assert "jointly developed by the RSO" in answer.answer
 
 
+def test_a_document_name_inside_another_instruments_name_does_not_name_that_document(assistant):
+    """ "The firearms protocol to the Palermo Convention" is the firearms protocol: naming the
+    Convention there would switch off the check for instruments the corpus does not hold."""
+    snapshot = assistant._snapshot
+    firearms = "How must guns be marked under the firearms protocol to the Palermo Convention?"
+    assert snapshot.mentioned(firearms) == []
+    assert (
+        snapshot.mentioned(
+            "What does the Firearms Protocol supplementing the Organized Crime Convention require?"
+        )
+        == []
+    )
+    assert snapshot.mentioned("the Smuggling Protocol to the Palermo Convention") == [
+        "smuggling-protocol"
+    ]
+    assert "untoc" in snapshot.mentioned("What do the protocols to the Palermo Convention add?")
+    answer = assistant.ask(firearms)
+    assert answer.refused and "does not hold the firearms protocol" in answer.answer
+
+
 def test_a_list_lead_in_brings_its_own_items_but_not_the_parent_list():
     from assistant.choosing import select
 
