@@ -74,7 +74,8 @@ def answer_from(
     shown = rerank(passages, candidates, keep)
     chosen = choose(question, candidates, shown, most)
     judged = _own_choice(question, passages, own, keep, most) if question.brought else chosen
-    refusal = refusal_for(question, judged, weak(question, found, near, threshold), similarity)
+    too_weak = weak(question, found, near, threshold)
+    refusal = refusal_for(question, judged, found, too_weak, similarity)
     if refusal is not None:
         return Drafted(refusal, [], True, found, shown, chosen, question, candidates)
     answering = chosen

@@ -45,14 +45,25 @@ def weak(question: Question, found: float, near: float, threshold: float) -> boo
     return "meaning_floor" in question.off or near < question.tuning.meaning_floor
 
 
+def doubted(question: Question, found: float) -> bool:
+    """Whether support is too weak for a question the scope classifier reads as beyond the
+    documents, of any kind: the network alone misreads some topics ("which organisations work
+    on smuggling of migrants by sea?" .99 as a topic they do not address, support .60), and
+    support alone cannot tell a near miss sharing the documents' words ("the e-mail address of
+    UNODC's smuggling team", .48) from a lay question; together they can.
+    `Tuning.doubted_support` is the bar."""
+    return "doubted_support" not in question.off and found < question.tuning.doubted_support
+
+
 def refusal_for(
     question: Question,
     chosen: list[Candidate],
+    found: float,
     too_weak: bool,
     similarity: Similarity,
 ) -> str | None:
     """The refusal to give instead of quoting the chosen sentences, or None to answer;
-    `too_weak` is `weak`'s verdict on the pool's support."""
+    `found` is the pool's support and `too_weak` `weak`'s verdict on it."""
     lacking = missing(
         question.text,
         [c.text for c in chosen],
@@ -62,7 +73,7 @@ def refusal_for(
         question.proper_names,
     )
     beyond = question.beyond_scope
-    outright = beyond is not None and beyond.outright
+    outright = beyond is not None and (beyond.outright or doubted(question, found))
     if not (lacking or outright or refuses(question, chosen, too_weak, similarity)):
         return None
     text = REFUSAL

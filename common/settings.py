@@ -163,6 +163,13 @@ class Tuning(BaseModel):
         "of .85-.97, the most dev near misses refused with no answerable dev, coverage or core "
         "question refused).",
     )
+    doubted_support: float = Field(
+        0.54,
+        description="Refuse a question the scope classifier reads as beyond the documents, of "
+        "any kind, when its support is below this (assistant/refusal.py `doubted`; between "
+        "dev's highest-supported near miss so refused, .48, and the lowest-supported answerable "
+        "question of dev, coverage, core or the briefing tool that the network reads so, .60).",
+    )
     figure_match: float = Field(
         0.35, description="Least similarity between the thing asked about and the thing counted."
     )

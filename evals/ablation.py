@@ -33,6 +33,7 @@ COMPONENTS = {
     "after_date": "refuse a question about a year after every cited document was written",
     "scope": "refuse a question the scope classifier reads as one person's own case, as after"
     " the documents' dates or as asking which States joined a treaty (corpus/scope-classifier.npz)",
+    "doubted_support": "... or as beyond them of any kind, when support is below doubted_support",
     "question_bank": "lift the pool passages holding the evidence of near training questions"
     " (corpus/question-bank.npz)",
     "bank_passages": "bring into the pool the passages holding near training questions'"

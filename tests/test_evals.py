@@ -9,7 +9,7 @@ import pytest
 
 from cli.parser import build_parser
 from evals.metrics import case_metrics
-from evals.runner import DEFAULT_SETS, SETS_DIR, baseline_of, check, load_baselines, run
+from evals.runner import BLIND_SETS, DEFAULT_SETS, SETS_DIR, baseline_of, check, load_baselines, run
 from evals.sets import EvalSetError, load_set
 from tests.fixtures import folded_corpus_text
 
@@ -135,7 +135,7 @@ def test_coverage_cases_quote_the_corpus_and_repeat_no_other_set():
     assert [p for p in quoted if " ".join(p.lower().split()) not in corpus] == []
 
 
-@pytest.mark.parametrize("name", ["core", "dev", "coverage", "test"])
+@pytest.mark.parametrize("name", DEFAULT_SETS)
 def test_each_set_passes_its_gate_and_writes_reports(name, assistant, corpus_settings, tmp_path):
     """The CI quality gate: each set's committed baseline (evals/baseline.json) must hold."""
     path = SETS / f"{name}.jsonl"
@@ -164,7 +164,7 @@ def test_each_set_passes_its_gate_and_writes_reports(name, assistant, corpus_set
         for c in load_set(path)
         if c.question in written or (c.reference and c.reference in written)
     ]
-    if name == "test":  # blind: aggregates and failing ids only
+    if name in BLIND_SETS:  # blind: aggregates and failing ids only
         assert report["blind"] and leaked == []
         assert all(i in markdown for i in report["check"]["failing"])
     else:

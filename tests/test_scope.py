@@ -133,7 +133,7 @@ def test_the_training_questions_are_their_own_and_answerable_ones_quote_the_corp
 def test_the_shipped_classifier_is_loaded_and_says_how_it_was_made(assistant):
     assert assistant.scope is not None
     assert "training/scope.jsonl" in assistant.scope.note
-    for held_out in ("dev", "coverage", "test"):
+    for held_out in ("dev", "coverage", "test", "holdout"):
         assert f"{held_out}.jsonl" not in assistant.scope.note
 
 
@@ -173,6 +173,30 @@ def test_near_misses_are_refused_with_the_kind_and_answered_without_the_classifi
 
 
 @pytest.mark.parametrize(
+    ("question", "reason"),
+    [
+        (
+            "What do UNHCR's guidelines on detention say about alternatives for asylum seekers?",
+            REASONS["other-treaty"],
+        ),
+        (
+            "Which bus companies have paid the biggest fines for carrying people without visas?",
+            REASONS["figure"],
+        ),
+    ],
+)
+def test_near_misses_of_any_kind_are_refused_when_support_is_weak_too(
+    assistant, question: str, reason: str
+):
+    """Kinds the documents may answer (a figure, a topic) refuse on the verdict only when the
+    best sentence supports an answer weakly (`Tuning.doubted_support`)."""
+    refused = assistant.ask(question, [])
+    assert refused.refused and reason in refused.answer
+    with settings_changed(assistant, ablate=["doubted_support"]):
+        assert not assistant.ask(question, []).refused
+
+
+@pytest.mark.parametrize(
     "question",
     [
         "Do we have to make it a crime to produce fake passports for smugglers?",
@@ -187,6 +211,8 @@ def test_near_misses_are_refused_with_the_kind_and_answered_without_the_classifi
         "What is smuggling of migrants by sea?",
         # a bare topic it read as after the documents' dates (.95): too short to be judged
         "smuggling by sea",
+        # one the briefing tool asks, read as a topic they do not address (.99), support .60
+        "Which organisations and partners work on smuggling of migrants by sea?",
     ],
 )
 def test_answerable_look_alikes_are_answered(assistant, question: str):
