@@ -342,7 +342,7 @@ class Assistant:
                 soft="soft_words" not in off,
             ),
             named=named,
-            strangers=snapshot.strangers(anchors(own)) if "strangers" not in off else [],
+            strangers=snapshot.strangers(anchors(own), own) if "strangers" not in off else [],
             proper_names=proper_names(bare),
             others=other_instruments(question, snapshot.title_terms, off),
             instrument_terms=snapshot.instrument_title_terms,

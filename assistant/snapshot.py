@@ -23,6 +23,7 @@ from assistant.asked_for import INSTRUMENT_NAME
 from assistant.filtered_search import FilteredSearch
 from assistant.question_kinds import defined_terms
 from assistant.records import Passage
+from ingest.acronyms import spelled_out
 from ingest.store import Store
 from ingest.terms import content_terms
 
@@ -156,9 +157,12 @@ class Snapshot:
     def _vocabulary(self) -> set[str]:
         return set(self.passages_with) | content_terms(" ".join(self._labels))
 
-    def strangers(self, names: list[str]) -> list[str]:
-        """The names, acronyms and years of a question that the corpus never mentions."""
-        return unknown(names, self._vocabulary, lambda: self.corpus_acronyms)
+    def strangers(self, names: list[str], question: str = "") -> list[str]:
+        """The names, acronyms and years of a question that the corpus never mentions (an
+        acronym the question spells out in its own words is known by them)."""
+        return unknown(
+            names, self._vocabulary, lambda: self.corpus_acronyms | spelled_out(question)
+        )
 
     def idf(self, term: str) -> float:
         return _idf(len(self.ids), len(self.passages_with.get(term, ())))

@@ -10,18 +10,19 @@ import re
 from collections.abc import Iterable
 
 
-def _initials(text: str) -> set[str]:
-    """Acronyms spelled by runs of capitalised words: "European Union" gives EU."""
+def _initials(text: str, any_case: bool = False) -> set[str]:
+    """Acronyms spelled by runs of capitalised words: "European Union" gives EU (with
+    `any_case`, by runs of any words: "mutual legal assistance" gives MLA)."""
     words = re.findall(r"[A-Za-z][\w-]*", text)
     out = set()
     for start in range(len(words)):
         letters = ""
         for word in words[start : start + 6]:
-            if not word[0].isupper():
-                if word.lower() in ("of", "the", "and", "for", "on", "against"):
-                    continue
+            if word.lower() in ("of", "the", "and", "for", "on", "against"):
+                continue
+            if not (any_case or word[0].isupper()):
                 break
-            letters += word[0]
+            letters += word[0].upper()
             out.add(letters)
     return out
 
@@ -32,3 +33,11 @@ def acronyms_of(texts: Iterable[str]) -> set[str]:
     for text in texts:
         out |= _initials(text)
     return out
+
+
+def spelled_out(text: str) -> set[str]:
+    """The acronyms a question spells out in its own words, in any case: "a mutual legal
+    assistance treaty ... the convention's MLA article" says what MLA is, and the corpus holds
+    mutual legal assistance without ever writing MLA. Three letters at least: two words of
+    any sentence spell some two-letter acronym by chance."""
+    return {a for a in _initials(text, any_case=True) if len(a) >= 3}

@@ -4,7 +4,7 @@ import re
 from pathlib import Path
 
 from assistant.anchors import anchors, name_forms, unknown
-from ingest.acronyms import acronyms_of
+from ingest.acronyms import acronyms_of, spelled_out
 from ingest.terms import bm25_tokens, content_terms
 
 
@@ -22,6 +22,20 @@ def test_the_corpus_knows_a_name_by_its_stem_or_an_acronym_by_its_words():
     names = ["Italy", "EU", "UN", "2016", "Italian", "UK", "2024", "Dhaka", "Libyan", "NGOs"]
     unknowns = ["UK", "2024", "Dhaka", "Libyan", "NGOs"]
     assert unknown(names, vocabulary, lambda: acronyms) == unknowns
+
+
+def test_an_acronym_the_question_spells_out_in_its_own_words_is_known_by_them():
+    """The corpus writes "mutual legal assistance" and never "MLA"; a question that says both
+    names nothing unknown, one that says only "MLA" still does."""
+    corpus = (
+        "States Parties shall afford one another the widest measure of mutual legal assistance."
+    )
+    vocabulary, acronyms = content_terms(corpus), acronyms_of([corpus])
+    spelled = "We have a mutual legal assistance treaty: does the MLA article apply?"
+    assert unknown(["MLA"], vocabulary, lambda: acronyms | spelled_out(spelled)) == []
+    bare = "Does the MLA article apply?"
+    assert unknown(["MLA"], vocabulary, lambda: acronyms | spelled_out(bare)) == ["MLA"]
+    assert "MLA" in spelled_out("Mutual Legal Assistance") and "EU" not in spelled_out("every unit")
 
 
 def test_an_adjective_of_nationality_names_its_country_and_a_plural_acronym_its_singular():
