@@ -10,6 +10,10 @@ import re
 from collections.abc import Iterable
 
 
+# words an acronym skips when written in lower case ("Office on Drugs and Crime": ODC)
+_LINKS = ("of", "the", "and", "for", "on", "against")
+
+
 def _initials(text: str, any_case: bool = False) -> set[str]:
     """Acronyms spelled by runs of capitalised words: "European Union" gives EU (with
     `any_case`, by runs of any words: "mutual legal assistance" gives MLA)."""
@@ -18,9 +22,10 @@ def _initials(text: str, any_case: bool = False) -> set[str]:
     for start in range(len(words)):
         letters = ""
         for word in words[start : start + 6]:
-            if word.lower() in ("of", "the", "and", "for", "on", "against"):
+            capital = word[0].isupper()
+            if word.lower() in _LINKS and (any_case or not capital):
                 continue
-            if not (any_case or word[0].isupper()):
+            if not (any_case or capital):
                 break
             letters += word[0].upper()
             out.add(letters)
