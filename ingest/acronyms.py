@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-
 # words an acronym skips when written in lower case ("Office on Drugs and Crime": ODC)
 _LINKS = ("of", "the", "and", "for", "on", "against")
 
