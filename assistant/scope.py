@@ -43,10 +43,11 @@ REASONS = {
 # the kinds no passage of these documents can answer, refused on the verdict alone: they were
 # written years ago, treaties and reports do not advise on one person's case, and none of them
 # records which States have signed, ratified or joined a treaty or sit on a body. The other
-# kinds (a list, a figure, one country's law) the documents may well hold; the checks of
-# `asked_for` and `refusal` look for them in the evidence, and the verdict only names the kind.
-# Refusing every kind's verdict refused bare topics the network reads as beyond them ("smuggling
-# of migrants by sea" 0.93-0.99, as one country's law or a topic they do not address).
+# kinds (a list, a figure, one country's law) the documents may well hold: their verdict
+# refuses only on weak support (`refusal.doubted`), else the checks of `asked_for` and
+# `refusal` look for them in the evidence and the verdict only names the kind. Refusing every
+# kind's verdict outright refused bare topics the network reads as beyond them ("smuggling of
+# migrants by sea" 0.93-0.99, as one country's law or a topic they do not address).
 OUTRIGHT = frozenset({"after-date", "personal-advice", "parties"})
 
 

@@ -159,7 +159,8 @@ class Tuning(BaseModel):
     scope_threshold: float = Field(
         0.85,
         description="Refuse when the scope classifier gives a question this chance or more of "
-        "being beyond the documents, of a kind no passage of them can answer (assistant/scope.py; "
+        "being beyond the documents, of a kind no passage of them can answer, or of any kind "
+        "on weak support (doubted_support) (assistant/scope.py; "
         "of .85-.97, the most dev near misses refused with no answerable dev, coverage or core "
         "question refused).",
     )

@@ -206,8 +206,8 @@ def test_near_misses_of_any_kind_are_refused_when_support_is_weak_too(
         # figures the documents do give
         "How much money is the EU putting into GLO.ACT for Asia and the Middle East?",
         "How many NGOs does the UN trust fund for trafficking victims support?",
-        # a bare topic the network reads as beyond them (0.99, one country's law): only the
-        # kinds no passage can answer refuse on the verdict alone
+        # a bare topic the network reads as beyond them (0.99, one country's law): its kind
+        # refuses on the verdict only on weak support, and its support is strong
         "What is smuggling of migrants by sea?",
         # a bare topic it read as after the documents' dates (.95): too short to be judged
         "smuggling by sea",
