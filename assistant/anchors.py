@@ -55,11 +55,13 @@ def anchors(question: str) -> list[str]:
 
 
 def name_forms(anchor: str) -> list[str]:
-    """The ways a corpus may write what an anchor names: "NGOs" as "NGO", "Bangladeshi" as
-    "Bangladesh" (an adjective of nationality names its country)."""
+    """The ways a corpus may write what an anchor names: "NGOs" as "NGO" and "NGO" as "NGOs",
+    "Bangladeshi" as "Bangladesh" (an adjective of nationality names its country)."""
     forms = [anchor]
     if anchor.endswith("s") and anchor[:-1].isupper():
         forms.append(anchor[:-1])
+    elif anchor.isupper() and anchor.isalpha():
+        forms.append(anchor + "s")
     country = country_of(anchor) if anchor.isalpha() else None
     return forms + [country] if country else forms
 

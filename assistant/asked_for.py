@@ -108,6 +108,29 @@ ASKS_FOR_COUNTRIES = re.compile(
 )
 
 
+# a part of a text pinned by its number: "tool number 5", "section 4.2", "annex B", "Article 18"
+# (not a page or paragraph, which passages label otherwise: "paras. 6-9")
+_PARTS = r"article|chapter|section|annex|appendix|tool|module|recommendation|pillar|objective|part"
+NUMBERED_PART = re.compile(
+    rf"\b({_PARTS})s?\s+(?:no\.\s*|number\s+)?(\d+(?:\.\d+)*|(?-i:[IVX]+|[A-Z]))\b", re.I
+)
+
+
+def _part_not_found(question: str, passages: list[Passage]) -> str | None:
+    """The numbered part a question asks about ("tool number 5 of the toolkit") when no cited
+    passage holds any part it names: the corpus holds an excerpt of the toolkit, or a chapter
+    of a handbook it does not hold, and a passage on the same subject does not answer for it."""
+    pinned = NUMBERED_PART.findall(question)
+    if not pinned:
+        return None
+    sources = " ".join(f"{p.section} {p.labelled}" for p in passages)
+    for kind, number in pinned:
+        if re.search(rf"\b{kind}s?\s+(?:no\.\s*|number\s+)?{re.escape(number)}\b", sources, re.I):
+            return None
+    kind, number = pinned[0]
+    return f"{kind.lower()} {number}"
+
+
 def other_instruments(
     question: str, title_terms: set[str], off: frozenset[str] = frozenset()
 ) -> list[str]:
@@ -138,10 +161,13 @@ def other_instruments(
     return out
 
 
-def proper_names(question: str) -> list[str]:
-    """The names a question pins down that a cited passage must mention: not its years, and
-    not acronyms ("UNODC", "NGOs"), which passages often spell out or leave implied."""
-    return [a for a in anchors(question) if not a.isdigit() and not a.rstrip("s").isupper()]
+def proper_names(question: str, title_terms: set[str] = frozenset()) -> list[str]:
+    """The names a question pins down that a cited passage must mention: not its years, not
+    acronyms ("UNODC", "NGOs"), which passages often spell out or leave implied, and not the
+    words of the held instruments' names and aliases (`title_terms`): "the Palermo smuggling
+    protocol" names the Protocol, whose passages never say "Palermo"."""
+    names = [a for a in anchors(question) if not a.isdigit() and not a.rstrip("s").isupper()]
+    return [a for a in names if not content_terms(a) or not content_terms(a) <= set(title_terms)]
 
 
 def _year(date: str) -> int | None:
@@ -178,6 +204,9 @@ def missing(
     if others:
         name = re.sub(r"^the\s+", "", others[0], flags=re.I)
         return f"The corpus does not hold the {name}; it only mentions it."
+    part = _part_not_found(question, passages) if "numbered_part" not in off else None
+    if part:
+        return f"The passages found do not hold {part}."
     if ASKS_FOR_ADVICE.search(question) and "personal_advice" not in off:
         return (
             "They are treaties and reports, not advice on one person's case: a lawyer or a "

@@ -343,7 +343,7 @@ class Assistant:
             ),
             named=named,
             strangers=snapshot.strangers(anchors(own), own) if "strangers" not in off else [],
-            proper_names=proper_names(bare),
+            proper_names=proper_names(bare, snapshot.title_terms),
             others=other_instruments(question, snapshot.title_terms, off),
             instrument_terms=snapshot.instrument_title_terms,
             wants_definition=asks_for_definition(bare, defined),

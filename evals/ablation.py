@@ -29,6 +29,8 @@ COMPONENTS = {
     "other_instrument": "refuse a question about an instrument the corpus does not hold",
     "names_cited": "refuse when a name the question pins down ('Italian', 'Dhaka') is in no cited passage",
     "lower_instrument": "... also when named in lower case ('the refugee convention')",
+    "numbered_part": "refuse when no cited passage holds a numbered part the question names"
+    " ('tool number 5', 'section 4.2')",
     "year_refusal": "refuse when a year in the question is in no cited passage",
     "after_date": "refuse a question about a year after every cited document was written",
     "scope": "refuse a question the scope classifier reads as one person's own case, as after"

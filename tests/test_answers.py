@@ -116,6 +116,24 @@ def test_a_near_miss_asking_for_what_the_passages_cannot_hold_is_refused_saying_
     assert advice.refused and "a lawyer or a legal aid service" in advice.answer
     cited = assistant.ask("What does the Smuggling Protocol say about the 1951 Refugee Convention?")
     assert not cited.refused and cited.citations
+    part = assistant.ask("What does section 4.2 of the toolkit recommend on joint investigations?")
+    assert part.refused and "do not hold section 4.2" in part.answer
+    article = assistant.ask("What does article 6 of the Smuggling Protocol require?")
+    assert not article.refused and article.citations
+
+
+def test_a_users_words_for_what_the_corpus_holds_are_no_strangers(assistant):
+    """ "Our NGO" (the corpus writes "NGOs") and "the Palermo trafficking protocol" (the
+    Protocol's passages never say "Palermo") were refused as naming what the documents never
+    mention."""
+    for question in [
+        "Our NGO offers counselling to survivors. Are those the sorts of services the UN "
+        "victims' fund pays for?",
+        "Under the Palermo trafficking protocol, does it matter that the victim agreed to the "
+        "work if she was lied to?",
+    ]:
+        answer = assistant.ask(question)
+        assert not answer.refused and answer.citations, question
 
 
 def test_filters_restrict_retrieval(assistant):

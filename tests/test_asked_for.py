@@ -110,6 +110,10 @@ def test_a_name_the_question_pins_down_must_be_in_a_cited_passage():
     )
     assert missing(question, ["x"], [article, italy], pinned=["Italian"]) is None
     assert proper_names("Does the IOM office in Dhaka help NGOs in 2021?") == ["Dhaka"]
+    # a word of a held instrument's alias names that instrument, not a thing passages must say
+    palermo = "Under the Palermo trafficking protocol, does consent matter in Dhaka?"
+    assert proper_names(palermo) == ["Palermo", "Dhaka"]
+    assert proper_names(palermo, content_terms("Palermo Convention")) == ["Dhaka"]
     off = frozenset({"names_cited"})
     assert missing(question, ["x"], [article], off, pinned=["Italian"]) is None
 
@@ -346,3 +350,28 @@ def test_weak_support_refuses_only_when_no_sentence_is_near_in_meaning():
     assert not weak(question, found=0.40, near=0.10, threshold=0.32)  # support enough
     ablated = SimpleNamespace(off=frozenset({"meaning_floor"}), tuning=Tuning(meaning_floor=0.3))
     assert weak(ablated, found=0.28, near=0.38, threshold=0.32)
+
+
+def test_a_numbered_part_no_cited_passage_holds_is_refused():
+    """The corpus holds an excerpt of the toolkit and the Protocol's 25 articles: a passage on
+    the same subject does not answer for "section 4.2" or "article 40"."""
+    article = Passage(
+        "c",
+        "d",
+        "T",
+        "P",
+        "",
+        "instrument",
+        "Article 6 — Criminalization",
+        None,
+        "Each State Party shall adopt such measures ...",
+        0,
+        10,
+    )
+    asked = "What does section 4.2 of the toolkit recommend?"
+    assert missing(asked, ["x"], [article]) == "The passages found do not hold section 4.2."
+    assert missing("What does article 40 require?", ["x"], [article]).endswith("article 40.")
+    assert missing("What does Article 6(1) require?", ["x"], [article]) is None
+    assert missing("Compare article 6 and tool number 5", ["x"], [article]) is None
+    assert missing(asked, ["x"], [article], frozenset({"numbered_part"})) is None
+    assert missing("Who heads the smuggling section now?", ["x"], [article]) is None
