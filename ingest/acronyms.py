@@ -45,3 +45,15 @@ def spelled_out(text: str) -> set[str]:
     mutual legal assistance without ever writing MLA. Three letters at least: two words of
     any sentence spell some two-letter acronym by chance."""
     return {a for a in _initials(text, any_case=True) if len(a) >= 3}
+
+
+def headings_spell(labels: Iterable[str]) -> set[str]:
+    """The acronyms the instruments' titles and headings spell in any case: "Mutual legal
+    assistance" (Article 18) gives MLA, "... Trafficking in Persons ..." TIP. Users write these
+    ("the TIP protocol", "an MLA request") where the text never does. Headings only, and the
+    instruments' only: every run of words of a corpus would spell most short acronyms by chance
+    (`spelled_out`'s three letters at least)."""
+    out: set[str] = set()
+    for label in labels:
+        out |= spelled_out(label)
+    return out

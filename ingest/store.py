@@ -24,12 +24,12 @@ from urllib.parse import urlparse
 import numpy as np
 
 from common.settings import Settings
-from ingest.acronyms import acronyms_of
+from ingest.acronyms import acronyms_of, headings_spell
 from ingest.document_vectors import document_vectors
 from ingest.terms import bm25_tokens
 
 SENTENCES_SUFFIX = "_sentences"
-INDEX_FORMAT = 5  # raise when DerivedIndex changes shape, so old pickles are rebuilt
+INDEX_FORMAT = 6  # raise when DerivedIndex changes shape or content, so old pickles are rebuilt
 
 
 @dataclass
@@ -370,6 +370,11 @@ class Store:
         ]
         # the titles and headings too: headings are not in chunk text, names often are
         labels = {f"{m.get('title', '')}\n{m.get('section', '')}" for m in data["metadatas"] or []}
+        instrument_labels = {
+            f"{m.get('title', '')}\n{m.get('section', '')}"
+            for m in data["metadatas"] or []
+            if m.get("kind") == "instrument"
+        }
         doc_ids = [str(m.get("doc_id", "")) for m in data["metadatas"] or []]
         retriever = bm25s.BM25()
         rows: defaultdict[str, list[int]] = defaultdict(list)
@@ -383,7 +388,7 @@ class Store:
             retriever,
             ids,
             {token: np.array(held, dtype=np.int32) for token, held in rows.items()},
-            frozenset(acronyms_of([*documents, *labels])),
+            frozenset(acronyms_of([*documents, *labels]) | headings_spell(instrument_labels)),
             document_vectors(self.passages, dict(zip(ids, doc_ids, strict=True))),
         )
         write_atomic(self.derived_path, pickle.dumps(built))

@@ -4,7 +4,7 @@ import re
 from pathlib import Path
 
 from assistant.anchors import anchors, name_forms, unknown
-from ingest.acronyms import acronyms_of, spelled_out
+from ingest.acronyms import acronyms_of, headings_spell, spelled_out
 from ingest.terms import bm25_tokens, content_terms
 
 
@@ -64,3 +64,16 @@ def test_a_texts_content_terms_are_its_bm25_tokens():
     pieces += ["Côte d’Ivoire's €12 million", "A/70/PV.22 e-mail don't", "ÉTATS-UNIS 1,826"]
     assert len(pieces) > 1000
     assert [content_terms(p) for p in pieces] == [set(t) for t in bm25_tokens(pieces)]
+
+
+def test_instrument_headings_spell_acronyms_in_any_case():
+    """Article 18's heading "Mutual legal assistance" and the Trafficking Protocol's title
+    spell MLA and TIP, which users write and the text never does."""
+    spelled = headings_spell(
+        [
+            "Article 18 — Mutual legal assistance, paras. 1–3",
+            "Protocol to Prevent, Suppress and Punish Trafficking in Persons",
+        ]
+    )
+    assert {"MLA", "TIP"} <= spelled
+    assert "MLA" not in acronyms_of(["Article 18 — Mutual legal assistance, paras. 1–3"])
