@@ -188,6 +188,8 @@ def missing(
 
     - a question about an instrument the corpus only cites (`others`, from
       `other_instruments`, when the question names no corpus document) is not answered by it;
+    - a numbered part ("section 4.2", "tool number 5") needs a cited passage holding one the
+      question names;
     - one person's own case ("my cousin ... is he going to jail?") is not what treaties answer;
     - whether a state has joined a treaty needs a quote naming it with its status (party,
       ratified, signed, acceded, member);
