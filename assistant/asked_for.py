@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 
 from assistant.anchors import anchors, name_forms
 from assistant.countries import countries_named
@@ -120,15 +121,14 @@ def _part_not_found(question: str, passages: list[Passage]) -> str | None:
     """The numbered part a question asks about ("tool number 5 of the toolkit") when no cited
     passage holds any part it names: the corpus holds an excerpt of the toolkit, or a chapter
     of a handbook it does not hold, and a passage on the same subject does not answer for it."""
-    pinned = NUMBERED_PART.findall(question)
+    pinned = [(kind.lower(), number) for kind, number in NUMBERED_PART.findall(question)]
     if not pinned:
         return None
     sources = " ".join(f"{p.section} {p.labelled}" for p in passages)
-    for kind, number in pinned:
-        if re.search(rf"\b{kind}s?\s+(?:no\.\s*|number\s+)?{re.escape(number)}\b", sources, re.I):
-            return None
-    kind, number = pinned[0]
-    return f"{kind.lower()} {number}"
+    held = {(kind.lower(), number) for kind, number in NUMBERED_PART.findall(sources)}
+    if any(part in held for part in pinned):
+        return None
+    return " ".join(pinned[0])
 
 
 def other_instruments(
@@ -161,13 +161,13 @@ def other_instruments(
     return out
 
 
-def proper_names(question: str, title_terms: set[str] = frozenset()) -> list[str]:
+def proper_names(question: str, title_terms: AbstractSet[str] = frozenset()) -> list[str]:
     """The names a question pins down that a cited passage must mention: not its years, not
     acronyms ("UNODC", "NGOs"), which passages often spell out or leave implied, and not the
     words of the held instruments' names and aliases (`title_terms`): "the Palermo smuggling
     protocol" names the Protocol, whose passages never say "Palermo"."""
     names = [a for a in anchors(question) if not a.isdigit() and not a.rstrip("s").isupper()]
-    return [a for a in names if not content_terms(a) or not content_terms(a) <= set(title_terms)]
+    return [a for a in names if not (terms := content_terms(a)) or not terms <= title_terms]
 
 
 def _year(date: str) -> int | None:

@@ -53,7 +53,4 @@ def headings_spell(labels: Iterable[str]) -> set[str]:
     ("the TIP protocol", "an MLA request") where the text never does. Headings only, and the
     instruments' only: every run of words of a corpus would spell most short acronyms by chance
     (`spelled_out`'s three letters at least)."""
-    out: set[str] = set()
-    for label in labels:
-        out |= spelled_out(label)
-    return out
+    return set().union(*map(spelled_out, labels))

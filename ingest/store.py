@@ -369,12 +369,12 @@ class Store:
             for t, m in zip(documents, data["metadatas"] or [], strict=True)
         ]
         # the titles and headings too: headings are not in chunk text, names often are
-        labels = {f"{m.get('title', '')}\n{m.get('section', '')}" for m in data["metadatas"] or []}
-        instrument_labels = {
-            f"{m.get('title', '')}\n{m.get('section', '')}"
+        kinds = {
+            f"{m.get('title', '')}\n{m.get('section', '')}": m.get("kind")
             for m in data["metadatas"] or []
-            if m.get("kind") == "instrument"
         }
+        labels = set(kinds)
+        instrument_labels = {label for label, kind in kinds.items() if kind == "instrument"}
         doc_ids = [str(m.get("doc_id", "")) for m in data["metadatas"] or []]
         retriever = bm25s.BM25()
         rows: defaultdict[str, list[int]] = defaultdict(list)
