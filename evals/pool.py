@@ -11,20 +11,26 @@ import json
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
 from common.settings import Settings, quiet_network_env
 
+if TYPE_CHECKING:
+    from assistant.service import Assistant
+
 POOL = Path(__file__).resolve().parent / "pools" / "refusal-pool.jsonl"
 
 
-def pool_refusals(assistant: object, path: Path) -> dict[str, tuple[int, int]]:
+def pool_refusals(assistant: Assistant, path: Path) -> dict[str, tuple[int, int]]:
     """(refused, asked) per group: "near miss" or "look-alike", then how it was written."""
     asked: Counter[str] = Counter()
     refused: Counter[str] = Counter()
-    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    lines = path.read_text(encoding="utf-8").splitlines()
     for number, line in enumerate(tqdm(lines, desc="Asking", unit="question"), 1):
+        if not line.strip():
+            continue
         try:
             row = json.loads(line)
             question, answerable = str(row["question"]), bool(row["answerable"])
@@ -32,7 +38,7 @@ def pool_refusals(assistant: object, path: Path) -> dict[str, tuple[int, int]]:
             raise ValueError(f"{path}:{number}: not a pool question ({error})") from error
         group = f"{'look-alike' if answerable else 'near miss'} / {row.get('written_as', '-')}"
         asked[group] += 1
-        refused[group] += bool(assistant.ask(question, []).refused)  # type: ignore[attr-defined]
+        refused[group] += bool(assistant.ask(question, []).refused)
     return {group: (refused[group], asked[group]) for group in sorted(asked)}
 
 

@@ -43,6 +43,6 @@ def test_asking_a_pool_counts_refusals_per_group(assistant, tmp_path: Path):
 
 def test_a_bad_pool_line_is_named(assistant, tmp_path: Path):
     path = tmp_path / "pool.jsonl"
-    path.write_text('{"question": "Who ratified it?"}\n', encoding="utf-8")
-    with pytest.raises(ValueError, match=r"pool.jsonl:1: not a pool question"):
+    path.write_text('\n{"question": "Who ratified it?"}\n', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"pool.jsonl:2: not a pool question"):
         pool_refusals(assistant, path)
