@@ -369,12 +369,11 @@ class Store:
             for t, m in zip(documents, data["metadatas"] or [], strict=True)
         ]
         # the titles and headings too: headings are not in chunk text, names often are
-        kinds = {
+        label_kinds = {
             f"{m.get('title', '')}\n{m.get('section', '')}": m.get("kind")
             for m in data["metadatas"] or []
         }
-        labels = set(kinds)
-        instrument_labels = {label for label, kind in kinds.items() if kind == "instrument"}
+        instrument_labels = {label for label, kind in label_kinds.items() if kind == "instrument"}
         doc_ids = [str(m.get("doc_id", "")) for m in data["metadatas"] or []]
         retriever = bm25s.BM25()
         rows: defaultdict[str, list[int]] = defaultdict(list)
@@ -388,7 +387,7 @@ class Store:
             retriever,
             ids,
             {token: np.array(held, dtype=np.int32) for token, held in rows.items()},
-            frozenset(acronyms_of([*documents, *labels]) | headings_spell(instrument_labels)),
+            frozenset(acronyms_of([*documents, *label_kinds]) | headings_spell(instrument_labels)),
             document_vectors(self.passages, dict(zip(ids, doc_ids, strict=True))),
         )
         write_atomic(self.derived_path, pickle.dumps(built))

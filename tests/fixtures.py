@@ -111,6 +111,21 @@ def folded_corpus_text() -> str:
     )
 
 
+def eval_questions() -> set[str]:
+    """Every eval set's questions, lower-cased: what questions written for fitting or tuning
+    must not repeat, else an eval set would measure what was fitted or tuned on."""
+    from evals.sets import load_set
+
+    sets = sorted((Path(__file__).resolve().parent.parent / "evals" / "sets").glob("*.jsonl"))
+    return {case.question.lower() for path in sets for case in load_set(path)}
+
+
+def folded_evidence(rows: list[dict[str, Any]]) -> list[str]:
+    """The evidence of the answerable rows of a written-questions file, folded as
+    `folded_corpus_text` folds the corpus."""
+    return [" ".join(r["evidence"].lower().split()) for r in rows if r["answerable"]]
+
+
 def loaded_only_for_its_model(
     load: Callable[[Path, np.ndarray], Any],
     path: Path,

@@ -10,20 +10,16 @@ import pytest
 
 from assistant.scope import REASONS
 from evals.pool import POOL, pool_refusals
-from evals.sets import load_set
-from tests.fixtures import folded_corpus_text
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.fixtures import eval_questions, folded_corpus_text, folded_evidence
 
 
 def test_the_pool_is_its_own_and_its_look_alikes_quote_the_corpus():
     rows = [json.loads(line) for line in POOL.read_text(encoding="utf-8").splitlines()]
-    evals = [c for p in sorted((ROOT / "evals" / "sets").glob("*.jsonl")) for c in load_set(p)]
-    assert not {r["question"].lower() for r in rows} & {c.question.lower() for c in evals}
+    assert not {r["question"].lower() for r in rows} & eval_questions()
     near = [r for r in rows if not r["answerable"]]
     assert len(near) >= 250 and {r["kind"] for r in near} <= set(REASONS)
     corpus = folded_corpus_text()
-    evidence = [" ".join(r["evidence"].lower().split()) for r in rows if r["answerable"]]
+    evidence = folded_evidence(rows)
     assert len(evidence) >= 250 and [e for e in evidence if e not in corpus] == []
 
 

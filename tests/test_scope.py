@@ -13,8 +13,14 @@ from assistant.fitted_files import PROBE
 from assistant.scope import ANSWERABLE, REASONS, SCOPE_FILE, ScopeClassifier
 from cli import main
 from evals.scope import SCOPE_TRAINING, fit, make_scope, scope_examples
-from evals.sets import EvalSetError, load_set
-from tests.fixtures import folded_corpus_text, loaded_only_for_its_model, settings_changed
+from evals.sets import EvalSetError
+from tests.fixtures import (
+    eval_questions,
+    folded_corpus_text,
+    folded_evidence,
+    loaded_only_for_its_model,
+    settings_changed,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -121,12 +127,11 @@ def test_the_training_questions_are_their_own_and_answerable_ones_quote_the_corp
     """No eval case is among them (else dev, coverage or test would measure what the classifier
     learned); each answerable one's evidence is corpus text, each other one has a known kind."""
     rows = [json.loads(line) for line in SCOPE_TRAINING.read_text(encoding="utf-8").splitlines()]
-    evals = [c for p in sorted((ROOT / "evals" / "sets").glob("*.jsonl")) for c in load_set(p)]
-    assert not {r["question"].lower() for r in rows} & {c.question.lower() for c in evals}
+    assert not {r["question"].lower() for r in rows} & eval_questions()
     beyond = [r for r in rows if not r["answerable"]]
     assert len(beyond) >= 400 and {r["kind"] for r in beyond} == set(REASONS)
     corpus = folded_corpus_text()
-    evidence = [" ".join(r["evidence"].lower().split()) for r in rows if r["answerable"]]
+    evidence = folded_evidence(rows)
     assert len(evidence) >= 400 and [e for e in evidence if e not in corpus] == []
 
 
