@@ -54,6 +54,20 @@ def anchors(question: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+# a sentence ends at "?", or at "." or "!" after a word of two lower-case letters or more ("No.
+# 36", "U.S." and "e.g." end none), before the next sentence's first letter
+_SENTENCE_END = re.compile(r"(?<=\?)\s+|(?<=[a-z]{2}[.!])\s+(?=[\"“'‘(]?[A-Za-z])")
+
+
+def asking_part(question: str) -> str:
+    """The sentences of a question that ask (those ending in "?"), without the ones that set the
+    scene: in "I work at a shelter in Greece. Is the state supposed to protect them?", Greece is
+    where the asker stands, not what they ask about, so the documents need not mention it. A
+    question with no such sentence ("Book me a call ...") asks with all of it."""
+    asking = [s for s in _SENTENCE_END.split(question.strip()) if s.rstrip().endswith("?")]
+    return " ".join(asking) if asking else question
+
+
 def name_forms(anchor: str) -> list[str]:
     """The ways a corpus may write what an anchor names: "NGOs" as "NGO" and "NGO" as "NGOs",
     "Bangladeshi" as "Bangladesh" (an adjective of nationality names its country)."""

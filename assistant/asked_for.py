@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Sequence
 from collections.abc import Set as AbstractSet
 
-from assistant.anchors import anchors, name_forms
+from assistant.anchors import anchors, asking_part, name_forms
 from assistant.countries import countries_named
 from assistant.question_kinds import earliest_year_asked, years_in
 from assistant.records import Passage
@@ -84,14 +84,40 @@ ASKS_FOR_ADVICE = re.compile(
     re.I,
 )
 # what holds now, which documents written years ago cannot say: "the latest on GLO.ACT", "is it
-# still running", "in the last couple of years" (not "currently": a document's own present)
+# still running", "in the last couple of years", "at this year's session" (not "currently": a
+# document's own present)
 ASKS_ABOUT_NOW = re.compile(
-    r"\b(latest|most recent(ly)?|still (going|running|active|operating|ongoing|in (force|place|"
+    r"\b(latest|most recent(ly)?|this year|still (going|running|active|operating|ongoing|in (force|place|"
     r"operation))|these days|nowadays|as of (today|now)|right now|in the (last|past) "
     r"((couple of|few|two|three|\d+) )?years)\b",
     re.I,
 )
 NOW_AGE = 2  # years after which a document cannot say what holds now
+
+# a way to reach someone: "what's the email of ...", "a phone number for ...", "how can I reach
+# her", "who do I email"; not a topic of the documents ("a contact point for requests", "contact
+# their embassy", "a request made by phone")
+ASKS_FOR_CONTACT = re.compile(
+    r"\b(the|their|his|her|its|an?|which|direct|contact|your)\s+(e-?mail(\s+address)?|"
+    r"(tele)?phone\s+(number|line)|switchboard(\s+number)?|fax\s+number)\b|"
+    r"\b(direct line|postal address|street address|mailing address)\b|"
+    r"(['’]s|their|his|her|its|your)\s+contact\s+(details|e-?mail|number|info\w*)|"
+    r"\bcontact\s+(details|e-?mail|number|info\w*)(\s*\([^)]*\))?\s+(of|for)\b|"
+    r"\bhow (can|do|could|should|would) (i|we) (reach|contact|get in touch|get hold)\b|"
+    r"\bget (in touch|hold of)\b|\bwho (do|should|can|could) (i|we) (e-?mail|call|phone|ring)\b",
+    re.I,
+)
+# where to get a copy: "where can I download ...", "can we order printed copies", "where can I buy"
+ASKS_FOR_A_COPY = re.compile(
+    r"\bdownload|\b(order|buy|purchase)\b.*\bcop(y|ies)\b|\b(printed|hard|paper) cop(y|ies)\b|"
+    r"\bwhere (can|do|could|should) (i|we) (buy|purchase|order)\b",
+    re.I,
+)
+# what answers either: an e-mail or web address, or a telephone number
+CONTACT = re.compile(
+    r"[\w.+-]+@[\w-]+\.[\w.]+|https?://|\bwww\.|\+\d[\d ()-]{6,}\d|\b(tel|phone|fax)\.?:\s*\+?\d",
+    re.I,
+)
 
 # whether one state has joined a treaty: "Is Australia a party to ...?", "Has Mali ratified ...?"
 ASKS_IF_PARTY = re.compile(
@@ -191,6 +217,8 @@ def missing(
     - a numbered part ("section 4.2", "tool number 5") needs a cited passage holding one the
       question names;
     - one person's own case ("my cousin ... is he going to jail?") is not what treaties answer;
+    - a way to reach someone (an e-mail address, a phone number) or to get a copy (where to
+      download or order it) needs an e-mail or web address or a phone number in a cited passage;
     - whether a state has joined a treaty needs a quote naming it with its status (party,
       ratified, signed, acceded, member);
     - a name the question pins down (`pinned`, from `proper_names`) must be
@@ -214,12 +242,21 @@ def missing(
             "They are treaties and reports, not advice on one person's case: a lawyer or a "
             "legal aid service can advise on that."
         )
+    sources = " ".join([text, *(p.labelled for p in passages)])
+    if "contact_details" not in off and not CONTACT.search(sources):
+        if ASKS_FOR_CONTACT.search(question):
+            return (
+                "They give no e-mail address, telephone number or web address to reach anyone by."
+            )
+        if ASKS_FOR_A_COPY.search(question):
+            return "They give no web address or contact to get a copy from."
     if ASKS_IF_PARTY.search(question) and "party_status" not in off:
         names = [a for a in anchors(question) if not a.isdigit()]
         said = [q for q in quoted if _PARTY_STATUS.search(q)]
         if names and not any(n.lower() in q.lower() for n in names for q in said):
             return f"They do not say whether {names[0]} has joined it."
-    sources = " ".join([text, *(p.labelled for p in passages)])
+    # what it asks, without the sentences setting the scene ("We had two cases this year.")
+    asking = asking_part(question) if "setting_names" not in off else question
     absent = []
     if "names_cited" not in off:
         cited = content_terms(sources)
@@ -229,7 +266,7 @@ def missing(
             if not any(content_terms(form) <= cited for form in name_forms(name))
         ]
     if "country_named" not in off:
-        absent += sorted(countries_named(question) - countries_named(sources))
+        absent += sorted(countries_named(asking) - countries_named(sources))
     if absent:
         return f"The passages found do not mention {absent[0]}."
     countries = ASKS_FOR_COUNTRIES.search(question) and "country_list" not in off
@@ -243,7 +280,7 @@ def missing(
     if not years or len(years) < len(written):
         return None
     latest, this_year = max(years), datetime.date.today().year
-    if ASKS_ABOUT_NOW.search(question) and latest <= this_year - NOW_AGE:
+    if ASKS_ABOUT_NOW.search(asking) and latest <= this_year - NOW_AGE:
         return f"The passages found date from {latest} or before; they cannot say what holds now."
     asked = earliest_year_asked(question)
     if asked and latest < asked <= this_year:

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.anchors import anchors
+from assistant.anchors import anchors, asking_part
 from assistant.answer import Drafted, answer_from, merge_drafts
 from assistant.asked_for import other_instruments, proper_names
 from assistant.encoder import encode_queries, one_thread
@@ -328,6 +328,8 @@ class Assistant:
         inside = [snapshot.without_names(retrieve)] if conversation or named else []
         embed = self._embedder([own, retrieve, context, question, *inside, judged], vectors)
         bare = snapshot.without_names(question) if named else question  # what it asks of them
+        # the names a question pins down are those of its asking sentences, not its scene
+        pinning = asking_part if "setting_names" not in off else str
         defined = snapshot.defined_terms if "defined_terms" not in off else []
         asked = Question(
             text=question,
@@ -342,8 +344,10 @@ class Assistant:
                 soft="soft_words" not in off,
             ),
             named=named,
-            strangers=snapshot.strangers(anchors(own), own) if "strangers" not in off else [],
-            proper_names=proper_names(bare, snapshot.title_terms),
+            strangers=snapshot.strangers(anchors(pinning(own)), own)
+            if "strangers" not in off
+            else [],
+            proper_names=proper_names(pinning(bare), snapshot.title_terms),
             others=other_instruments(question, snapshot.title_terms, off),
             instrument_terms=snapshot.instrument_title_terms,
             wants_definition=asks_for_definition(bare, defined),

@@ -23,6 +23,8 @@ COMPONENTS = {
     "figure_refusal": "refuse a figure question whose best sentence has no such figure",
     "date_refusal": "refuse an on-what-date question whose best sentence has no date",
     "personal_advice": "refuse advice on one person's own case ('my cousin ... jail?')",
+    "contact_details": "refuse a request for an e-mail, phone number or address, or for where to"
+    " download or order a copy, when no cited passage gives an e-mail, phone or web address",
     "party_status": "refuse 'is X a party to ...' when no quote names X with its status",
     "country_named": "refuse when a country the question names is in no cited passage",
     "country_list": "refuse a 'which countries' question whose quotes name fewer than two",
@@ -31,6 +33,8 @@ COMPONENTS = {
     "lower_instrument": "... also when named in lower case ('the refugee convention')",
     "numbered_part": "refuse when no cited passage holds a numbered part the question names"
     " ('tool number 5', 'section 4.2')",
+    "setting_names": "strangers, names_cited, country_named and after_date's 'now' read only the"
+    " sentences that ask, not those setting the scene ('I work at a shelter in Greece.')",
     "year_refusal": "refuse when a year in the question is in no cited passage",
     "after_date": "refuse a question about a year after every cited document was written",
     "scope": "refuse a question the scope classifier reads as one person's own case, as after"

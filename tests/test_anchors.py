@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 
-from assistant.anchors import anchors, name_forms, unknown
+from assistant.anchors import anchors, asking_part, name_forms, unknown
 from ingest.acronyms import acronyms_of, headings_spell, spelled_out
 from ingest.terms import bm25_tokens, content_terms
 
@@ -13,6 +13,22 @@ def test_anchors_are_names_acronyms_and_years_not_grammar():
         "Hey, can THEY be charged in Germany? What did the EU's envoy say in May 2021 at UNODC?"
     )
     assert anchors(question) == ["Germany", "EU", "UNODC", "2021"]
+
+
+def test_the_asking_part_leaves_out_the_sentences_that_set_the_scene():
+    """Greece is where the asker works, not what they ask about; abbreviations ("No. 36",
+    "U.S.") end no sentence, and a question with no question mark asks with all of it."""
+    scene = "I work at a shelter in Greece. Is the state supposed to protect them?"
+    assert asking_part(scene) == "Is the state supposed to protect them?"
+    after = "Is Iraq one of the GLO.ACT Asia countries? I'm preparing a mission to Baghdad."
+    assert asking_part(after) == "Is Iraq one of the GLO.ACT Asia countries?"
+    lower = "our navy found a dinghy off Lesvos, full of people. what should we do?"
+    assert asking_part(lower) == "what should we do?"
+    numbered = "In General Comment No. 36, what did the U.S. delegation say? Tell me."
+    assert asking_part(numbered) == "In General Comment No. 36, what did the U.S. delegation say?"
+    request = "Book me a call with REDTRAM. Next Tuesday."
+    assert asking_part(request) == request
+    assert anchors(asking_part(scene)) == []
 
 
 def test_the_corpus_knows_a_name_by_its_stem_or_an_acronym_by_its_words():

@@ -95,6 +95,16 @@ def test_a_near_miss_about_a_place_the_documents_never_name_is_refused_saying_so
     assert not answered.refused and answered.citations
 
 
+def test_a_place_that_only_sets_the_scene_is_not_what_the_question_asks_about(assistant):
+    """Lyon is where the asker works: the Protocol's article on victims' safety answers, though
+    the documents never mention Lyon. Asked in the same sentence, Lyon is pinned and refused."""
+    asked = "Does the trafficking protocol say anything about their physical safety?"
+    scene = assistant.ask(f"I run a shelter in Lyon for people who were trafficked. {asked}")
+    assert not scene.refused and scene.citations
+    pinned = assistant.ask(f"In Lyon, {asked[0].lower()}{asked[1:]}")
+    assert pinned.refused and "They never mention Lyon." in pinned.answer
+
+
 def test_a_near_miss_asking_for_what_the_passages_cannot_hold_is_refused_saying_why(assistant):
     """The Protocol's ratification clauses are close to "which countries have signed up", but
     name no parties; a 2021 note announcing the 2022 session cannot report what it decided."""
@@ -120,6 +130,8 @@ def test_a_near_miss_asking_for_what_the_passages_cannot_hold_is_refused_saying_
     assert part.refused and "do not hold section 4.2" in part.answer
     article = assistant.ask("What does article 6 of the Smuggling Protocol require?")
     assert not article.refused and article.citations
+    email = assistant.ask("What's the email address of the GLO.ACT coordinator?")
+    assert email.refused and "no e-mail address, telephone number" in email.answer
 
 
 def test_a_users_words_for_what_the_corpus_holds_are_no_strangers(assistant):

@@ -75,6 +75,12 @@ def test_a_country_the_question_names_must_be_in_a_cited_passage():
     speech = Passage("c", "deu", "Germany: statement", "p", "2020", "speech", "", None, "x", 0, 1)
     assert missing(question, ["x"], [convention, speech]) is None  # its title names it
     assert missing(question, ["x"], [convention], frozenset({"country_named"})) is None
+    # where the asker stands is not what they ask about
+    scene = "I'm a prosecutor in Germany. How long is the limitation period for smuggling?"
+    assert missing(scene, ["x"], [convention]) is None
+    assert "do not mention Germany" in missing(
+        scene, ["x"], [convention], frozenset({"setting_names"})
+    )
 
 
 def test_a_name_the_question_pins_down_must_be_in_a_cited_passage():
@@ -153,6 +159,37 @@ def test_what_holds_now_is_not_said_by_documents_years_old():
     assert missing("What's the latest on GLO.ACT?", ["x"], this_year) is None
     assert missing("What's the latest on GLO.ACT?", ["x"], [_passage("")]) is None  # undated
     assert missing("What's the latest?", ["x"], old_note, frozenset({"after_date"})) is None
+    asked = "What did UNODC say about smuggling at this year's crime commission?"
+    assert "cannot say what holds now" in missing(asked, ["x"], old_note)
+    scene = "We had two fatal lorry cases this year. Which aggravating factors apply?"
+    assert missing(scene, ["x"], old_note) is None
+
+
+def test_a_way_to_reach_someone_or_a_copy_needs_an_address_or_number_in_the_evidence():
+    """The documents name GLO.ACT's coordinator but give no e-mail, phone or postal address;
+    one that gives a web address answers where to find its publications. A contact point the
+    Protocol asks States to designate, or a request made by phone, is a topic, not a request."""
+    article = [_passage("2000", "Each State Party shall designate an authority to receive ...")]
+    for reach in [
+        "What's the email address for Margaret Akullo, the GLO.ACT Coordinator?",
+        "can u give me the phone number of the GLO.ACT office in Islamabad",
+        "Hi, how can I reach Heather Komenda at IOM about the Handbook?",
+        "Who handles media enquiries for GLO.ACT, and what is their email?",
+        "Could you share Marika McAdam's contact details?",
+    ]:
+        assert "no e-mail address, telephone number" in missing(reach, ["x"], article), reach
+    copy = "Where can I download the background documents of the thematic discussion?"
+    assert "no web address or contact to get a copy" in missing(copy, ["x"], article)
+    linked = [_passage("2021", "Publications are at www.unodc.org/unodc/en/human-trafficking/")]
+    assert missing(copy, ["x"], linked) is None
+    for topic in [
+        "What contact point must each State set up for requests about vessels?",
+        "can these requests be made over the phone or do they need to be in writing?",
+        "Can PBJ Learning's online course be taken on a phone?",
+        "Which contact details on crime prevention do we have to send to the UN?",
+    ]:
+        assert missing(topic, ["x"], article) is None, topic
+    assert missing(copy, ["x"], article, frozenset({"contact_details"})) is None
 
 
 TITLES = content_terms(
