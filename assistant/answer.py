@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from assistant.asked_for import unnamed
 from assistant.candidates import Candidate, candidates_for
 from assistant.choosing import choose, with_other_passages, with_whole_passages
 from assistant.compose import compose
@@ -72,7 +73,7 @@ def answer_from(
         vouched = question.vouched.get(candidate.passage.chunk_id, 0.0)
         candidate.score += question.tuning.bank_weight * vouched
     shown = rerank(passages, candidates, keep)
-    chosen = choose(question, candidates, shown, most)
+    chosen = _naming(question, candidates, shown, choose(question, candidates, shown, most), most)
     judged = _own_choice(question, passages, own, keep, most) if question.brought else chosen
     too_weak = weak(question, found, near, threshold)
     refusal = refusal_for(question, judged, found, too_weak, similarity)
@@ -91,7 +92,33 @@ def _own_choice(
     """What the answer would quote from the retrieved passages alone, which refusal judges:
     a passage the bank brought is evidence a near question had, not of this one's scope."""
     retrieved = [p for p in passages if p.chunk_id not in question.brought]
-    return choose(question, own, rerank(retrieved, own, keep), most)
+    shown = rerank(retrieved, own, keep)
+    return _naming(question, own, shown, choose(question, own, shown, most), most)
+
+
+def _naming(
+    question: Question,
+    candidates: list[Candidate],
+    shown: list[Passage],
+    chosen: list[Candidate],
+    most: int,
+) -> list[Candidate]:
+    """The sentences to quote from the shown passages that mention every name the question
+    pins down, when the first choice's passages do not and some shown passage does: asked
+    which Sustainable Development Goals the work serves, the best sentence may be a work
+    plan's, while the passage under the heading "Relevant sustainable development goals"
+    answers (and the name check would refuse the first choice)."""
+    names = question.proper_names
+    if not names or "name_passages" in question.off:
+        return chosen
+    if not unnamed(names, " ".join(_named_in(c.passage) for c in chosen)):
+        return chosen
+    naming = [p for p in shown if not unnamed(names, _named_in(p))]
+    return choose(question, candidates, naming, most) if naming else chosen
+
+
+def _named_in(passage: Passage) -> str:
+    return f"{passage.section} {passage.labelled}"
 
 
 def merge_drafts(drafts: list[Drafted], keep: int) -> Drafted:

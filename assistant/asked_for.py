@@ -98,7 +98,7 @@ NOW_AGE = 2  # years after which a document cannot say what holds now
 # her", "who do I email"; not a topic of the documents ("a contact point for requests", "contact
 # their embassy", "a request made by phone")
 ASKS_FOR_CONTACT = re.compile(
-    r"\b(the|their|his|her|its|an?|which|direct|contact|your)\s+(e-?mail(\s+address)?|"
+    r"\b(the|their|his|her|its|an?|and|or|which|direct|contact|your)\s+(e-?mail(\s+address)?|"
     r"(tele)?phone\s+(number|line)|switchboard(\s+number)?|fax\s+number)\b|"
     r"\b(direct line|postal address|street address|mailing address)\b|"
     r"(['’]s|their|his|her|its|your)\s+contact\s+(details|e-?mail|number|info\w*)|"
@@ -196,6 +196,12 @@ def proper_names(question: str, title_terms: AbstractSet[str] = frozenset()) -> 
     return [a for a in names if not (terms := content_terms(a)) or not terms <= title_terms]
 
 
+def unnamed(names: Sequence[str], sources: str) -> list[str]:
+    """The names that `sources` never mention, in any of their forms (`name_forms`)."""
+    cited = content_terms(sources)
+    return [n for n in names if not any(content_terms(f) <= cited for f in name_forms(n))]
+
+
 def _year(date: str) -> int | None:
     found = years_in(date or "")
     return int(found[0]) if found else None
@@ -242,7 +248,7 @@ def missing(
             "They are treaties and reports, not advice on one person's case: a lawyer or a "
             "legal aid service can advise on that."
         )
-    sources = " ".join([text, *(p.labelled for p in passages)])
+    sources = " ".join([text, *(f"{p.section} {p.labelled}" for p in passages)])
     if "contact_details" not in off and not CONTACT.search(sources):
         if ASKS_FOR_CONTACT.search(question):
             return (
@@ -259,12 +265,7 @@ def missing(
     asking = asking_part(question) if "setting_names" not in off else question
     absent = []
     if "names_cited" not in off:
-        cited = content_terms(sources)
-        absent += [
-            name
-            for name in pinned
-            if not any(content_terms(form) <= cited for form in name_forms(name))
-        ]
+        absent += unnamed(pinned, sources)
     if "country_named" not in off:
         absent += sorted(countries_named(asking) - countries_named(sources))
     if absent:

@@ -15,17 +15,23 @@ _ADJECTIVE_ENDINGS = ("", "i", "n", "an", "ian", "ien", "ese", "ish", "ite")
 
 
 @lru_cache(maxsize=1)
-def _names() -> tuple[str, ...]:
-    """Every country's short, common and official name (ISO 3166, from pycountry)."""
+def _countries() -> dict[str, str]:
+    """Every country's short, common and official name (ISO 3166, from pycountry), each to the
+    country's short name: "Islamic Republic of Afghanistan" is "Afghanistan"."""
     import pycountry
 
-    names: set[str] = set()
+    names: dict[str, str] = {}
     for country in pycountry.countries:
+        short = country.name.split(",")[0]  # "Iran, Islamic Republic of" is "Iran"
         for attribute in ("name", "common_name", "official_name"):
             name = getattr(country, attribute, None)
             if name:  # "Bolivia, Plurinational State of" is also "Bolivia"
-                names.add(name.split(",")[0])
-    return tuple(sorted(names, key=len, reverse=True))
+                names.setdefault(name.split(",")[0], short)
+    return names
+
+
+def _names() -> tuple[str, ...]:
+    return tuple(sorted(_countries(), key=len, reverse=True))
 
 
 @lru_cache(maxsize=1)
@@ -34,7 +40,10 @@ def _country_names() -> re.Pattern[str]:
 
 
 def countries_named(text: str) -> set[str]:
-    return set(_country_names().findall(text))
+    """The countries a text names, each by its short name whichever name it uses: a passage on
+    the "Islamic Republic of Afghanistan" names the Afghanistan a question asks about."""
+    countries = _countries()
+    return {countries[name] for name in _country_names().findall(text)}
 
 
 @lru_cache(maxsize=4096)

@@ -30,6 +30,8 @@ COMPONENTS = {
     "country_list": "refuse a 'which countries' question whose quotes name fewer than two",
     "other_instrument": "refuse a question about an instrument the corpus does not hold",
     "names_cited": "refuse when a name the question pins down ('Italian', 'Dhaka') is in no cited passage",
+    "name_passages": "... after first quoting, from the shown passages that mention those names,"
+    " when some do",
     "lower_instrument": "... also when named in lower case ('the refugee convention')",
     "numbered_part": "refuse when no cited passage holds a numbered part the question names"
     " ('tool number 5', 'section 4.2')",

@@ -105,6 +105,17 @@ def test_a_place_that_only_sets_the_scene_is_not_what_the_question_asks_about(as
     assert pinned.refused and "They never mention Lyon." in pinned.answer
 
 
+def test_an_answer_quotes_the_passages_that_mention_what_the_question_names(assistant):
+    """The best sentence for the Sustainable Development Goals question is a work plan's, whose
+    passage never names them; the toolkit's passages under "Relevant sustainable development
+    goals" do, and are quoted instead of the name check refusing."""
+    answer = assistant.ask(
+        "Which Sustainable Development Goals is the counter-smuggling work linked to?"
+    )
+    assert not answer.refused and answer.citations
+    assert any("sustainable development goals" in c.section.lower() for c in answer.citations)
+
+
 def test_a_near_miss_asking_for_what_the_passages_cannot_hold_is_refused_saying_why(assistant):
     """The Protocol's ratification clauses are close to "which countries have signed up", but
     name no parties; a 2021 note announcing the 2022 session cannot report what it decided."""
