@@ -29,10 +29,12 @@ COMPONENTS = {
     "country_named": "refuse when a country the question names is in no cited passage",
     "country_list": "refuse a 'which countries' question whose quotes name fewer than two",
     "other_instrument": "refuse a question about an instrument the corpus does not hold",
+    "held_reference": "... not when it asks what a held one says of it ('what does the protocol"
+    " say about the vienna consular convention?')",
+    "lower_instrument": "... also when named in lower case ('the refugee convention')",
     "names_cited": "refuse when a name the question pins down ('Italian', 'Dhaka') is in no cited passage",
     "name_passages": "... after first quoting, from the shown passages that mention those names,"
     " when some do",
-    "lower_instrument": "... also when named in lower case ('the refugee convention')",
     "numbered_part": "refuse when no cited passage holds a numbered part the question names"
     " ('tool number 5', 'section 4.2')",
     "setting_names": "strangers, names_cited, country_named and after_date's 'now' read only the"
