@@ -111,14 +111,10 @@ def _naming(
     names = question.proper_names
     if not names or "name_passages" in question.off:
         return chosen
-    if not unnamed(names, " ".join(_named_in(c.passage) for c in chosen)):
+    if not unnamed(names, " ".join(c.passage.headed for c in chosen)):
         return chosen
-    naming = [p for p in shown if not unnamed(names, _named_in(p))]
+    naming = [p for p in shown if not unnamed(names, p.headed)]
     return choose(question, candidates, naming, most) if naming else chosen
-
-
-def _named_in(passage: Passage) -> str:
-    return f"{passage.section} {passage.labelled}"
 
 
 def merge_drafts(drafts: list[Drafted], keep: int) -> Drafted:

@@ -92,9 +92,9 @@ ASKS_FOR_ADVICE = re.compile(
 # still running", "in the last couple of years", "at this year's session" (not "currently": a
 # document's own present)
 ASKS_ABOUT_NOW = re.compile(
-    r"\b(latest|most recent(ly)?|this year|still (going|running|active|operating|ongoing|in (force|place|"
-    r"operation))|these days|nowadays|as of (today|now)|right now|in the (last|past) "
-    r"((couple of|few|two|three|\d+) )?years)\b",
+    r"\b(latest|most recent(ly)?|this year|still (going|running|active|operating|ongoing|"
+    r"in (force|place|operation))|these days|nowadays|as of (today|now)|right now|"
+    r"in the (last|past) ((couple of|few|two|three|\d+) )?years)\b",
     re.I,
 )
 NOW_AGE = 2  # years after which a document cannot say what holds now
@@ -155,7 +155,7 @@ def _part_not_found(question: str, passages: list[Passage]) -> str | None:
     pinned = [(kind.lower(), number) for kind, number in NUMBERED_PART.findall(question)]
     if not pinned:
         return None
-    sources = " ".join(f"{p.section} {p.labelled}" for p in passages)
+    sources = " ".join(p.headed for p in passages)
     held = {(kind.lower(), number) for kind, number in NUMBERED_PART.findall(sources)}
     if any(part in held for part in pinned):
         return None
@@ -235,7 +235,7 @@ def missing(
     - whether a state has joined a treaty needs a quote naming it with its status (party,
       ratified, signed, acceded, member);
     - a name the question pins down (`pinned`, from `proper_names`) must be
-      in a cited passage, as must a country it names (in the title or text): an answer that
+      in a cited passage, as must a country it names (in its heading, title or text): an answer that
       never mentions Germany or "Italian" says nothing of German or Italian law;
     - a list of countries needs the quotes to name at least two;
     - a year after every cited document was written (and not in the future) asks about events
@@ -255,7 +255,7 @@ def missing(
             "They are treaties and reports, not advice on one person's case: a lawyer or a "
             "legal aid service can advise on that."
         )
-    sources = " ".join([text, *(f"{p.section} {p.labelled}" for p in passages)])
+    sources = " ".join([text, *(p.headed for p in passages)])
     if "contact_details" not in off and not CONTACT.search(sources):
         if ASKS_FOR_CONTACT.search(question):
             return (

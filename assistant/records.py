@@ -33,6 +33,12 @@ class Passage:
         """Its title, date and text: where a year or a country the question names may stand."""
         return f"{self.title} {self.date} {self.text}"
 
+    @property
+    def headed(self) -> str:
+        """Its section label, title, date and text: where a name or a numbered part the question
+        pins down may stand (a heading names what the passage under it is about)."""
+        return f"{self.section} {self.labelled}"
+
     def to_json(self) -> dict[str, Any]:
         return {
             "chunk_id": self.chunk_id,
