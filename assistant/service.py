@@ -14,9 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from assistant.anchors import anchors, asking_part
 from assistant.answer import Drafted, answer_from, merge_drafts
-from assistant.asked_for import other_instruments, proper_names
+from assistant.asked_for import other_instruments
 from assistant.encoder import encode_queries, one_thread
 from assistant.fitted_files import PROBE
 from assistant.followup import condense
@@ -152,10 +151,8 @@ class Assistant:
             return self.embedder.get_text_embedding_batch(texts)
 
     def llm_engine(self) -> Any:
-        """The LLM answer engine when PALERMO_LLM_BACKEND is set (built once), else None.
-
-        Raises LLMConfigError when the backend is configured but cannot be built.
-        """
+        """The LLM answer engine when PALERMO_LLM_BACKEND is set (built once), else None;
+        LLMConfigError when the backend is configured but cannot be built."""
         with self._llm_lock:
             if self._llm is None:
                 from assistant.llm import LLMSettings
@@ -275,6 +272,20 @@ class Assistant:
             return f"{own} ({terms})", context, f"{query} ({terms})"
         return own, context, query
 
+    def _question_words(
+        self,
+        question: str,
+        query: str,
+        loaded: tuple[Snapshot, WordVectors],
+        embed: Callable[[str], list[float]],
+        off: frozenset[str],
+    ) -> QuestionWords:
+        """The question's words, weighed among the passages on its topic (`_topic_idf`)."""
+        snapshot, words = loaded
+        idf = self._topic_idf(snapshot, question, query, embed, off)
+        tuning, soft = self.settings.tuning, "soft_words" not in off
+        return QuestionWords(question, query, idf, words, self.embed_texts, tuning, soft=soft)
+
     def _topic_idf(
         self,
         snapshot: Snapshot,
@@ -328,26 +339,15 @@ class Assistant:
         inside = [snapshot.without_names(retrieve)] if conversation or named else []
         embed = self._embedder([own, retrieve, context, question, *inside, judged], vectors)
         bare = snapshot.without_names(question) if named else question  # what it asks of them
-        # the names a question pins down are those of its asking sentences, not its scene
-        pinning = asking_part if "setting_names" not in off else str
+        strangers, pinned = snapshot.names_pinned(own, bare, off)
         defined = snapshot.defined_terms if "defined_terms" not in off else []
         asked = Question(
             text=question,
             vector=np.asarray(embed(own), dtype=np.float32),
-            words=QuestionWords(
-                question,
-                query,
-                self._topic_idf(snapshot, question, query, embed, off),
-                words,
-                self.embed_texts,
-                self.settings.tuning,
-                soft="soft_words" not in off,
-            ),
+            words=self._question_words(question, query, (snapshot, words), embed, off),
             named=named,
-            strangers=snapshot.strangers(anchors(pinning(own)), own)
-            if "strangers" not in off
-            else [],
-            proper_names=proper_names(pinning(bare), snapshot.title_terms),
+            strangers=strangers,
+            proper_names=pinned,
             others=other_instruments(question, snapshot.title_terms, off),
             instrument_terms=snapshot.instrument_title_terms,
             wants_definition=asks_for_definition(bare, defined),

@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from assistant.anchors import unknown
-from assistant.asked_for import INSTRUMENT_NAME
+from assistant.anchors import anchors, asking_part, unknown
+from assistant.asked_for import INSTRUMENT_NAME, proper_names
 from assistant.filtered_search import FilteredSearch
 from assistant.question_kinds import defined_terms
 from assistant.records import Passage
@@ -163,6 +163,17 @@ class Snapshot:
         return unknown(
             names, self._vocabulary, lambda: self.corpus_acronyms | spelled_out(question)
         )
+
+    def names_pinned(
+        self, own: str, bare: str, off: frozenset[str] = frozenset()
+    ) -> tuple[list[str], list[str]]:
+        """The names a question pins down: those the corpus never mentions (`strangers`) and
+        those a cited passage must mention (`proper_names` of `bare`, the question without its
+        documents' names), read in its asking sentences, not those setting its scene
+        (`asking_part`; `off` holds the components switched off)."""
+        asking = asking_part if "setting_names" not in off else str
+        strangers = self.strangers(anchors(asking(own)), own) if "strangers" not in off else []
+        return strangers, proper_names(asking(bare), self.title_terms)
 
     def idf(self, term: str) -> float:
         return _idf(len(self.ids), len(self.passages_with.get(term, ())))
