@@ -60,11 +60,6 @@ _LOWER_INSTRUMENT = re.compile(
     r"[\w'’-]+\s+){1,4}?)(?:convention|protocol|compact|covenant|charter|directive|treaty)s?\b",
     re.I,
 )
-# a held instrument by its kind alone: "the protocol", "the convention" (not "the convention on
-# consular relations", which names another)
-_BARE_HELD = re.compile(
-    r"\bthe (protocol|convention|treaty)s?\b(?!\s+(on|of|for|against|relating|to)\b)", re.I
-)
 # words of any instrument's name, which tell none apart
 _GENERIC = content_terms(
     "UN United Nations international convention protocol compact covenant charter declaration "
@@ -189,9 +184,7 @@ def other_instruments(
         words = {w for w in content_terms(name) - _GENERIC if not w.isdigit()}
         if words and len(words - title_terms) >= len(words) / 2:
             out.append(name)
-    # what a held instrument says of another ("what does the protocol say about the Vienna
-    # consular convention?") is in the held one
-    return [] if _BARE_HELD.search(question) and "held_reference" not in off else out
+    return out
 
 
 def proper_names(question: str, title_terms: AbstractSet[str] = frozenset()) -> list[str]:

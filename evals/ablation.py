@@ -29,8 +29,6 @@ COMPONENTS = {
     "country_named": "refuse when a country the question names is in no cited passage",
     "country_list": "refuse a 'which countries' question whose quotes name fewer than two",
     "other_instrument": "refuse a question about an instrument the corpus does not hold",
-    "held_reference": "... not when it asks what a held one says of it ('what does the protocol"
-    " say about the vienna consular convention?')",
     "lower_instrument": "... also when named in lower case ('the refugee convention')",
     "names_cited": "refuse when a name the question pins down ('Italian', 'Dhaka') is in no cited passage",
     "name_passages": "... after first quoting, from the shown passages that mention those names,"

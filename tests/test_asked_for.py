@@ -237,14 +237,6 @@ def test_instruments_named_in_lower_case_are_told_apart_too():
         "which countries have ratified the smuggling protocol?",
     ]:
         assert other_instruments(own, TITLES) == [], own
-    # what a held instrument says of another is in the held one
-    held = "what does the protocol say about the vienna consular convention?"
-    assert other_instruments(held, TITLES) == []
-    assert other_instruments(held, TITLES, frozenset({"held_reference"})) == [
-        "the vienna consular convention"
-    ]
-    other = "what does the Protocol on the Sale of Children say about consent?"
-    assert other_instruments(other, TITLES) == ["Protocol on the Sale of Children"]
 
 
 def test_instruments_named_in_the_plural_or_as_a_compact_are_told_apart_too():
