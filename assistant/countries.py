@@ -30,7 +30,9 @@ def _countries() -> dict[str, str]:
     return names
 
 
+@lru_cache(maxsize=1)
 def _names() -> tuple[str, ...]:
+    """The names, longest first (`country_of` walks them for each new adjective)."""
     return tuple(sorted(_countries(), key=len, reverse=True))
 
 
