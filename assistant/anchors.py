@@ -18,6 +18,8 @@ from ingest.terms import content_terms
 # a capitalised word or an acronym (GLO.ACT, IOM, EU); years are found by years_in
 _NAME = re.compile(r"\b[A-Z][\w.'’-]*[\w]|\b[A-Z]\b")
 _STARTS = re.compile(r"(^|[.!?:;\"“(]\s*|\n)$")
+# a placeholder of a hypothetical case, not a name: "Country X", "State B", "Party A"
+_PLACEHOLDER = re.compile(r"\b[A-Z][a-z]+\s+[A-Z]\b(?!['’\w-])")
 # capitalised for grammar or politeness, not names of things the documents must mention; and
 # months, in full or short: a question's year is checked, its month is not; and "ID", a word
 _NOT_NAMES = {
@@ -43,8 +45,11 @@ _NOT_NAMES = {
 def anchors(question: str) -> list[str]:
     """The names, acronyms and years in a question, in order (sentence-initial words left out)."""
     found: list[str] = []
+    question = _PLACEHOLDER.sub(lambda m: " " * len(m.group(0)), question)
     for match in _NAME.finditer(question):
-        word = re.sub(r"['’]s$", "", match.group(0)).rstrip(".'’")
+        # "UNODC-led", "Interpol-type": the name, without what a suffix says of it
+        word = re.sub(r"-[a-z][\w-]*$", "", match.group(0))
+        word = re.sub(r"['’]s$", "", word).rstrip(".'’")
         if word in _NOT_NAMES or _STARTS.search(question[: match.start()]):
             continue
         if not content_terms(word):

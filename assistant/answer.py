@@ -30,7 +30,7 @@ from assistant.candidates import Candidate, candidates_for
 from assistant.choosing import choose, with_other_passages, with_whole_passages
 from assistant.compose import compose
 from assistant.question import Question
-from assistant.question_kinds import Similarity
+from assistant.question_kinds import Similarity, years_in
 from assistant.ranking import match_words, rerank, score_candidates
 from assistant.records import Citation, Passage
 from assistant.refusal import closest, refusal_for, support, weak
@@ -103,18 +103,30 @@ def _naming(
     chosen: list[Candidate],
     most: int,
 ) -> list[Candidate]:
-    """The sentences to quote from the shown passages that mention every name the question
-    pins down, when the first choice's passages do not and some shown passage does: asked
-    which Sustainable Development Goals the work serves, the best sentence may be a work
+    """The sentences to quote from the shown passages that mention every name and year the
+    question pins down, when the first choice's passages do not and some shown passage does:
+    asked which Sustainable Development Goals the work serves, the best sentence may be a work
     plan's, while the passage under the heading "Relevant sustainable development goals"
-    answers (and the name check would refuse the first choice)."""
-    names = question.proper_names
-    if not names or "name_passages" in question.off:
+    answers (and the name check would refuse the first choice). When no shown passage names
+    them all, the first choice gains the best sentence of a passage of each year it lacks:
+    "the 2012 paper vs the 2021 side event" names each side by its year. (Not each name: a
+    near miss joins names no one passage holds, "Arabic interpretation at the GLO.ACT
+    workshop".)"""
+    if "name_passages" in question.off:
         return chosen
-    if not unnamed(names, " ".join(c.passage.headed for c in chosen)):
+    names = [*question.proper_names, *years_in(question.text)]
+    lacking = unnamed(names, " ".join(c.passage.headed for c in chosen))
+    if not lacking:
         return chosen
     naming = [p for p in shown if not unnamed(names, p.headed)]
-    return choose(question, candidates, naming, most) if naming else chosen
+    if naming:
+        return choose(question, candidates, naming, most)
+    added = [
+        choose(question, candidates, holding, 1)
+        for year in lacking
+        if year.isdigit() and (holding := [p for p in shown if year in p.labelled])
+    ]
+    return _each_once([chosen, *added])
 
 
 def merge_drafts(drafts: list[Drafted], keep: int) -> Drafted:

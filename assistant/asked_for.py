@@ -56,7 +56,8 @@ def without_held_names(text: str, title_terms: set[str]) -> str:
 # the same in a user's lower case: "the refugee convention", "the ILO forced labour convention"
 # ("the" only: "an extradition treaty" is any such treaty, which the Convention does discuss)
 _LOWER_INSTRUMENT = re.compile(
-    r"\bthe\s+((?:(?!(?:the|a|an|each|every|this|that|its|their|under|in|for|to|by|with|on)\b)"
+    r"\bthe\s+((?:(?!(?:the|a|an|each|every|both|either|neither|all|any|other|two|three|and|or|"
+    r"this|that|these|those|its|their|under|in|for|to|by|with|on)\b)"
     r"[\w'’-]+\s+){1,4}?)(?:convention|protocol|compact|covenant|charter|directive|treaty)s?\b",
     re.I,
 )

@@ -15,6 +15,17 @@ def test_anchors_are_names_acronyms_and_years_not_grammar():
     assert anchors(question) == ["Germany", "EU", "UNODC", "2021"]
 
 
+def test_a_placeholder_or_a_names_suffix_is_no_name():
+    """ "Country X" in a prosecutor's hypothetical names no country the documents must mention,
+    and "UNODC-led" names UNODC (an acronym, which passages may spell out)."""
+    assert anchors("We seized passports issued by Country X. Can State B verify them?") == []
+    assert anchors("UNICEF in UNODC-led partnerships with Interpol-type bodies") == [
+        "UNODC",
+        "Interpol",
+    ]
+    assert anchors("the EU-UNODC plan and Italy") == ["EU-UNODC", "Italy"]
+
+
 def test_the_asking_part_leaves_out_the_sentences_that_set_the_scene():
     """Greece is where the asker works, not what they ask about; abbreviations ("No. 36",
     "U.S.") end no sentence, and a question with no question mark asks with all of it."""

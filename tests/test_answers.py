@@ -116,6 +116,21 @@ def test_an_answer_quotes_the_passages_that_mention_what_the_question_names(assi
     assert any("sustainable development goals" in c.section.lower() for c in answer.citations)
 
 
+def test_a_comparison_of_documents_named_by_their_years_quotes_each(assistant):
+    """No one passage holds both years, and the first choice held one side only: the year check
+    refused it. Each year's passages shown now give the answer a sentence."""
+    answer = assistant.ask(
+        "UNODC's tools: what it offered in its 2012 paper versus what it launched at the 2021 "
+        "side event?"
+    )
+    assert not answer.refused
+    assert {"2012", "2021"} <= {c.date[:4] for c in answer.citations}
+    placeholder = assistant.ask(
+        "We froze a smuggler's flat that sits in Country Q. Can Q enforce our confiscation order?"
+    )
+    assert not placeholder.refused and "untoc" in {c.doc_id for c in placeholder.citations}
+
+
 def test_a_near_miss_asking_for_what_the_passages_cannot_hold_is_refused_saying_why(assistant):
     """The Protocol's ratification clauses are close to "which countries have signed up", but
     name no parties; a 2021 note announcing the 2022 session cannot report what it decided."""

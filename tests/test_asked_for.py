@@ -235,6 +235,9 @@ def test_instruments_named_in_lower_case_are_told_apart_too():
         "who is protected within the scope of each protocol?",
         "can the convention serve as an extradition treaty?",
         "which countries have ratified the smuggling protocol?",
+        "can the government use either protocol as a reason to send refugees back?",
+        "non-discrimination across the convention and both protocols",
+        "what does the other protocol say?",
     ]:
         assert other_instruments(own, TITLES) == [], own
 
