@@ -57,14 +57,20 @@ def without_held_names(text: str, title_terms: set[str]) -> str:
 # ("the" only: "an extradition treaty" is any such treaty, which the Convention does discuss)
 _LOWER_INSTRUMENT = re.compile(
     r"\bthe\s+((?:(?!(?:the|a|an|each|every|both|either|neither|all|any|other|two|three|and|or|"
-    r"this|that|these|those|its|their|under|in|for|to|by|with|on)\b)"
-    r"[\w'’-]+\s+){1,4}?)(?:convention|protocol|compact|covenant|charter|directive|treaty)s?\b",
+    r"this|that|these|those|its|their|under|in|for|to|by|with|on|about|how|what|which|say|says|"
+    r"said|do|does|did|convention|protocol|treaty)\b)"
+    r"\w[\w'’-]*\s+){1,4}?)(?:convention|protocol|compact|covenant|charter|directive|treaty)s?\b",
     re.I,
 )
 # words of any instrument's name, which tell none apart
 _GENERIC = content_terms(
     "UN United Nations international convention protocol compact covenant charter declaration "
     "directive treaty additional optional anti"
+)
+# what a user says of one the corpus holds, naming none: "the main convention", "the parent
+# treaty", "the bigger UN treaty", "the add-on protocols"
+_GENERIC |= content_terms(
+    "main parent whole big bigger add-on umbrella mother overarching original"
 )
 # one person's own case: "my cousin ... is he going to jail?", "can I sue my employer?", "will I
 # be deported?", "what documents do I need for a visa?" (not an official's "can we prosecute")

@@ -169,6 +169,7 @@ def test_a_users_words_for_what_the_corpus_holds_are_no_strangers(assistant):
         "victims' fund pays for?",
         "Under the Palermo trafficking protocol, does it matter that the victim agreed to the "
         "work if she was lied to?",
+        "What does the TIP Protocol say about protecting victims' privacy?",
     ]:
         answer = assistant.ask(question)
         assert not answer.refused and answer.citations, question

@@ -238,8 +238,12 @@ def test_instruments_named_in_lower_case_are_told_apart_too():
         "can the government use either protocol as a reason to send refugees back?",
         "non-discrimination across the convention and both protocols",
         "what does the other protocol say?",
+        "does the main convention already allow joint teams?",
+        "what does the convention say about how protocols are amended?",
+        "the scope article - smuggling protocol",
     ]:
         assert other_instruments(own, TITLES) == [], own
+    assert other_instruments("what did the 1967 refugee protocol change?", TITLES)
 
 
 def test_instruments_named_in_the_plural_or_as_a_compact_are_told_apart_too():
