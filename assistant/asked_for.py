@@ -62,15 +62,12 @@ _LOWER_INSTRUMENT = re.compile(
     r"\w[\w'’-]*\s+){1,4}?)(?:convention|protocol|compact|covenant|charter|directive|treaty)s?\b",
     re.I,
 )
-# words of any instrument's name, which tell none apart
+# words of any instrument's name, which tell none apart, and what a user says of one the corpus
+# holds without naming it ("the main convention", "the bigger UN treaty", "the add-on protocols")
 _GENERIC = content_terms(
     "UN United Nations international convention protocol compact covenant charter declaration "
-    "directive treaty additional optional anti"
-)
-# what a user says of one the corpus holds, naming none: "the main convention", "the parent
-# treaty", "the bigger UN treaty", "the add-on protocols"
-_GENERIC |= content_terms(
-    "main parent whole big bigger add-on umbrella mother overarching original"
+    "directive treaty additional optional anti main parent whole big bigger add-on umbrella "
+    "mother overarching original"
 )
 # one person's own case: "my cousin ... is he going to jail?", "can I sue my employer?", "will I
 # be deported?", "what documents do I need for a visa?" (not an official's "can we prosecute")
