@@ -114,7 +114,8 @@ def _naming(
     workshop".)"""
     if "name_passages" in question.off:
         return chosen
-    names = [*question.proper_names, *years_in(question.text)]
+    years = years_in(question.text)
+    names = [*question.proper_names, *years]
     lacking = unnamed(names, " ".join(c.passage.headed for c in chosen))
     if not lacking:
         return chosen
@@ -123,8 +124,8 @@ def _naming(
         return choose(question, candidates, naming, most)
     added = [
         choose(question, candidates, holding, 1)
-        for year in lacking
-        if year.isdigit() and (holding := [p for p in shown if year in p.labelled])
+        for year in years
+        if year in lacking and (holding := [p for p in shown if year in p.labelled])
     ]
     return _each_once([chosen, *added])
 
