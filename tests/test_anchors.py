@@ -51,6 +51,14 @@ def test_the_corpus_knows_a_name_by_its_stem_or_an_acronym_by_its_words():
     assert unknown(names, vocabulary, lambda: acronyms) == unknowns
 
 
+def test_an_acronym_skips_an_acronym_inside_the_name_and_spells_each_part_of_a_hyphenated_word():
+    """The corpus writes "the Special Representative of the UN Secretary-General" and users
+    write the SRSG; a name whose initials are not asked is still unknown."""
+    corpus = "Remarks by the Special Representative of the UN Secretary-General on Violence."
+    vocabulary, acronyms = content_terms(corpus), acronyms_of([corpus])
+    assert unknown(["SRSG", "SRUSG", "SRG"], vocabulary, lambda: acronyms) == ["SRG"]
+
+
 def test_an_acronym_the_question_spells_out_in_its_own_words_is_known_by_them():
     """The corpus writes "mutual legal assistance" and never "MLA"; a question that says both
     names nothing unknown, one that says only "MLA" still does."""
