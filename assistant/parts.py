@@ -19,8 +19,12 @@ _ASKS = (
     r"how|what|what's|who|whom|when|where|which|why|can|could|does|do|did|is|are|was|were|"
     r"will|would|should|must|may"
 )
-# a new question starts after a question mark, after ", and" / "; " / ": " before a question word
-_BOUNDARY = re.compile(rf"(?:\?\s+|,?\s+and\s+(?=(?:{_ASKS})\b)|[;:]\s+(?=(?:{_ASKS})\b))", re.I)
+# a new question starts after a question mark (which its part keeps: `anchors.asking_part` tells
+# a part's asking sentence from the scene set before it by it), after ", and" / "; " / ": " before
+# a question word
+_BOUNDARY = re.compile(
+    rf"(?:(?<=\?)\s+|,?\s+and\s+(?=(?:{_ASKS})\b)|[;:]\s+(?=(?:{_ASKS})\b))", re.I
+)
 _STARTS_ASKING = re.compile(rf"(?:{_ASKS})\b", re.I)
 MIN_WORDS = 3  # "Two things:" and "thanks!" are not parts
 # "... what does the treaty say?" asks nothing new: it wants the answer from the treaty

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from assistant.anchors import asking_part
 from assistant.parts import question_parts
 
 
@@ -14,9 +15,20 @@ def test_a_question_asking_two_things_has_two_parts():
         "how would a country get out of it?",
     ]
     assert question_parts("What does the fund pay for? And how many groups does it back?") == [
-        "What does the fund pay for",
+        "What does the fund pay for?",
         "And how many groups does it back?",
     ]
+
+
+def test_a_part_keeps_its_question_mark_so_the_scene_before_it_is_told_apart():
+    """A part cut at its question mark still ends with it: the sentence setting the scene
+    before it ("... near Agadez.") names no place the documents must mention."""
+    first, second = question_parts(
+        "Smugglers left a group in the desert near Agadez. What does the protocol say about "
+        "rescue? and who pays for it?"
+    )
+    assert first.endswith("rescue?") and second == "and who pays for it?"
+    assert "Agadez" not in asking_part(first)
 
 
 def test_one_question_stays_whole():
