@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterable
 
 from assistant.countries import country_of
-from assistant.question_kinds import MONTHS, years_in
+from assistant.question_kinds import MONTHS, QUESTION_WORDS, years_in
 from ingest.terms import content_terms
 
 # a capitalised word or an acronym (GLO.ACT, IOM, EU); years are found by years_in
@@ -61,6 +61,7 @@ def anchors(question: str) -> list[str]:
 
 # a sentence ends at "?", or at "." or "!" after a word of two lower-case letters or more ("No.
 # 36", "U.S." and "e.g." end none), before the next sentence's first letter
+_ASKS = re.compile(rf"[\"“'‘(]?(?:{QUESTION_WORDS})\b", re.I)
 _SENTENCE_END = re.compile(r"(?<=\?)\s+|(?<=[a-z]{2}[.!])\s+(?=[\"“'‘(]?[A-Za-z])")
 
 
@@ -68,8 +69,13 @@ def asking_part(question: str) -> str:
     """The sentences of a question that ask (those ending in "?"), without the ones that set the
     scene: in "I work at a shelter in Greece. Is the state supposed to protect them?", Greece is
     where the asker stands, not what they ask about, so the documents need not mention it. A
-    question with no such sentence ("Book me a call ...") asks with all of it."""
-    asking = [s for s in _SENTENCE_END.split(question.strip()) if s.rstrip().endswith("?")]
+    part cut before the next question ("... over WhatsApp, no clear boss. Is that a structured
+    group" of "..., and can they be charged?") asks with its last sentence when that starts with
+    a question word. A question with no such sentence ("Book me a call ...") asks with all of it."""
+    sentences = _SENTENCE_END.split(question.strip())
+    asking = [s for s in sentences if s.rstrip().endswith("?")]
+    if not asking and len(sentences) > 1 and _ASKS.match(sentences[-1]):
+        asking = sentences[-1:]
     return " ".join(asking) if asking else question
 
 

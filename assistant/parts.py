@@ -11,21 +11,17 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from assistant.question_kinds import ASKS_FOR_OVERVIEW
+from assistant.question_kinds import ASKS_FOR_OVERVIEW, QUESTION_WORDS
 from assistant.records import Filters
 from assistant.snapshot import Snapshot
 
-_ASKS = (
-    r"how|what|what's|who|whom|when|where|which|why|can|could|does|do|did|is|are|was|were|"
-    r"will|would|should|must|may"
-)
 # a new question starts after a question mark (which its part keeps: `anchors.asking_part` tells
 # a part's asking sentence from the scene set before it by it), after ", and" / "; " / ": " before
 # a question word
 _BOUNDARY = re.compile(
-    rf"(?:(?<=\?)\s+|,?\s+and\s+(?=(?:{_ASKS})\b)|[;:]\s+(?=(?:{_ASKS})\b))", re.I
+    rf"(?:(?<=\?)\s+|,?\s+and\s+(?=(?:{QUESTION_WORDS})\b)|[;:]\s+(?=(?:{QUESTION_WORDS})\b))", re.I
 )
-_STARTS_ASKING = re.compile(rf"(?:{_ASKS})\b", re.I)
+_STARTS_ASKING = re.compile(rf"(?:{QUESTION_WORDS})\b", re.I)
 MIN_WORDS = 3  # "Two things:" and "thanks!" are not parts
 # "... what does the treaty say?" asks nothing new: it wants the answer from the treaty
 _SAYS_NOTHING = re.compile(

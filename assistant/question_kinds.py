@@ -14,6 +14,12 @@ from ingest.terms import content_terms
 
 Similarity = Callable[[str, list[str]], float]
 
+# the words a question starts with ("can", "does" and "is" as well as "how" and "what")
+QUESTION_WORDS = (
+    r"how|what|what's|who|whom|when|where|which|why|can|could|does|do|did|is|are|was|were|"
+    r"will|would|should|must|may"
+)
+
 # the measures a figure answers: "what's the estimated yearly profit", "the population of X"
 _MEASURE = (
     r"number|total|percentage|proportion|share|amount|budget|fees?|price|cost|population|"

@@ -39,6 +39,9 @@ def test_the_asking_part_leaves_out_the_sentences_that_set_the_scene():
     assert asking_part(numbered) == "In General Comment No. 36, what did the U.S. delegation say?"
     request = "Book me a call with REDTRAM. Next Tuesday."
     assert asking_part(request) == request
+    # a part cut before the next question ("..., and can they be charged?") has no "?" of its own
+    cut = "Drivers talk over WhatsApp, no clear boss. Is that a 'structured group'"
+    assert asking_part(cut) == "Is that a 'structured group'"
     assert anchors(asking_part(scene)) == []
 
 
