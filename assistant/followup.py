@@ -13,7 +13,8 @@ from typing import Any
 
 _REFERRING = re.compile(
     r"\b(it|its|it's|they|them|their|theirs|this|that|these|those|she|he|her|his|him|there|"
-    r"same|former|latter|above|previous|next|mentioned|such)\b",
+    r"same|former|latter|above|previous|next|mentioned|such|each|both|either|neither|similar|"
+    r"similarly|likewise)\b",
     re.I,
 )
 _CONTINUING = re.compile(

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Filters
+from assistant.followup import condense, is_dependent
 from assistant.records import REFUSAL
 from common.settings import Tuning
 from ingest.loaders import load_file
@@ -203,6 +204,15 @@ def test_follow_up_question_is_resolved_from_history(assistant):
     assert "GLO.ACT" in followed.query
     assert "Afghanistan" in followed.answer
     assert followed.answer != alone.answer or "Afghanistan" in alone.answer
+
+
+def test_a_question_comparing_what_came_before_is_a_follow_up():
+    """ "what does each do" and "anything similar in the protocol?" name nothing of their own:
+    they are read with the turn before them, and a question that names its subject is not."""
+    history = [{"role": "user", "content": "the UN.GIFT initiative vs the trust fund for victims"}]
+    for leaning in ["what does each do", "anything similar in the smuggling protocol?"]:
+        assert is_dependent(leaning) and "UN.GIFT" in condense(leaning, history)
+    assert not is_dependent("What does the Smuggling Protocol say about fraudulent documents?")
 
 
 def test_a_follow_up_moves_on_from_what_was_already_said(assistant):
