@@ -11,29 +11,32 @@ from collections.abc import Iterable
 
 # words an acronym skips when written in lower case ("Office on Drugs and Crime": ODC)
 _LINKS = ("of", "the", "and", "for", "on", "against")
-_LONGEST = 8  # words an acronym spans at most, link words counted
+_LONGEST = 8  # words an acronym spans at most, link words counted (SRSG's name: seven)
 
 
 def _initials(text: str, any_case: bool = False) -> set[str]:
     """Acronyms spelled by runs of capitalised words: "European Union" gives EU (with
     `any_case`, by runs of any words: "mutual legal assistance" gives MLA). Each part of a
-    hyphenated word gives its letter, and an acronym inside the run may give none: "Special
-    Representative of the UN Secretary-General" is the SRSG."""
+    hyphenated word gives its letter, and one acronym inside the run may give none: "Special
+    Representative of the UN Secretary-General" is the SRSG. (One: skipping any of them spelled
+    a thousand acronyms from a page of capitals.)"""
     words = re.findall(r"[A-Za-z][A-Za-z0-9]*", text)
     out: set[str] = set()
     for start in range(len(words)):
-        spelled = {""}
+        spelled = {"": False}  # letters so far -> whether an acronym was skipped for them
         for word in words[start : start + _LONGEST]:
             capital = word[0].isupper()
             if word.lower() in _LINKS and (any_case or not capital):
                 continue
             if not (any_case or capital):
                 break
-            grown = {letters + word[0].upper() for letters in spelled}
+            grown = {letters + word[0].upper(): skipped for letters, skipped in spelled.items()}
             if len(word) > 1 and word.isupper():
-                grown |= spelled
+                for letters, skipped in spelled.items():
+                    if not skipped:
+                        grown.setdefault(letters, True)
             spelled = grown
-            out |= spelled - {""}
+            out |= set(spelled) - {""}
     return out
 
 
