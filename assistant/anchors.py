@@ -81,12 +81,17 @@ def asking_part(question: str) -> str:
 
 def name_forms(anchor: str) -> list[str]:
     """The ways a corpus may write what an anchor names: "NGOs" as "NGO" and "NGO" as "NGOs",
-    "Bangladeshi" as "Bangladesh" (an adjective of nationality names its country)."""
+    "Bangladeshi" as "Bangladesh" (an adjective of nationality names its country), and
+    "Asian", "African" or "European" as the continent (the corpus writes "Asia" only)."""
     forms = [anchor]
     if anchor.endswith("s") and anchor[:-1].isupper():
         forms.append(anchor[:-1])
     elif anchor.isupper() and anchor.isalpha():
         forms.append(anchor + "s")
+    elif anchor.endswith(("ian", "can")):
+        forms.append(anchor[:-1])
+    elif anchor.endswith("ean"):
+        forms.append(anchor[:-2])
     country = country_of(anchor) if anchor.isalpha() else None
     return forms + [country] if country else forms
 

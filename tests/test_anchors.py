@@ -79,6 +79,9 @@ def test_an_acronym_the_question_spells_out_in_its_own_words_is_known_by_them():
 def test_an_adjective_of_nationality_names_its_country_and_a_plural_acronym_its_singular():
     """ "the Bangladeshi official" is about Bangladesh; "NGOs" are NGOs."""
     assert name_forms("Bangladeshi") == ["Bangladeshi", "Bangladesh"]
+    vocabulary = content_terms("GLO.ACT works in Asia, Africa and Europe.")
+    regions = ["Asian", "African", "European", "Latin"]
+    assert unknown(regions, vocabulary, lambda: set()) == ["Latin"]
     assert name_forms("Libyan")[-1] == "Libya" and name_forms("Afghan")[-1] == "Afghanistan"
     assert name_forms("NGOs") == ["NGOs", "NGO"] and name_forms("NGO") == ["NGO", "NGOs"]
     assert name_forms("Latin") == ["Latin"] and name_forms("Schengen") == ["Schengen"]
