@@ -29,7 +29,7 @@ from ingest.document_vectors import document_vectors
 from ingest.terms import bm25_tokens
 
 SENTENCES_SUFFIX = "_sentences"
-INDEX_FORMAT = 6  # raise when DerivedIndex changes shape or content, so old pickles are rebuilt
+INDEX_FORMAT = 7  # raise when DerivedIndex changes shape or content, so old pickles are rebuilt
 
 
 @dataclass
