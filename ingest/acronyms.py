@@ -23,20 +23,20 @@ def _initials(text: str, any_case: bool = False) -> set[str]:
     words = re.findall(r"[A-Za-z][A-Za-z0-9]*", text)
     out: set[str] = set()
     for start in range(len(words)):
-        spelled = {"": False}  # letters so far -> whether an acronym was skipped for them
+        letters = ""  # a letter for every word of the run
+        skipping: set[str] = set()  # the same with one acronym of the run giving none
         for word in words[start : start + _LONGEST]:
             capital = word[0].isupper()
             if word.lower() in _LINKS and (any_case or not capital):
                 continue
             if not (any_case or capital):
                 break
-            grown = {letters + word[0].upper(): skipped for letters, skipped in spelled.items()}
+            initial = word[0].upper()
+            skipping = {spelled + initial for spelled in skipping}
             if len(word) > 1 and word.isupper():
-                for letters, skipped in spelled.items():
-                    if not skipped:
-                        grown.setdefault(letters, True)
-            spelled = grown
-            out |= set(spelled) - {""}
+                skipping.add(letters)
+            letters += initial
+            out |= {letters, *skipping} - {""}
     return out
 
 
