@@ -18,6 +18,8 @@ from ingest.terms import content_terms
 # a capitalised word or an acronym (GLO.ACT, IOM, EU); years are found by years_in
 _NAME = re.compile(r"\b[A-Z][\w.'’-]*[\w]|\b[A-Z]\b")
 _STARTS = re.compile(r"(^|[.!?:;\"“(]\s*|\n)$")
+# a capital past the first letter marks a name even where a sentence starts: "EU-Turkey", "IOM"
+_INNER_CAPITAL = re.compile(r"(?<=.)[A-Z]")
 # a placeholder of a hypothetical case, not a name: "Country X", "State B", "Party A"
 _PLACEHOLDER = re.compile(r"\b[A-Z][a-z]+\s+[A-Z]\b(?!['’\w-])")
 # capitalised for grammar or politeness, not names of things the documents must mention; and
@@ -43,15 +45,18 @@ _NOT_NAMES = {
 
 
 def anchors(question: str) -> list[str]:
-    """The names, acronyms and years in a question, in order (sentence-initial words left out)."""
+    """The names, acronyms and years in a question, in order (sentence-initial words left out,
+    unless a capital inside marks them as names: "EU-Turkey deal 2016: how did ...")."""
     found: list[str] = []
     question = _PLACEHOLDER.sub(lambda m: " " * len(m.group(0)), question)
     for match in _NAME.finditer(question):
         # "UNODC-led", "Interpol-type": the name, without what a suffix says of it
         word = re.sub(r"-[a-z][\w-]*$", "", match.group(0))
         word = re.sub(r"['’]s$", "", word).rstrip(".'’")
-        if word in _NOT_NAMES or _STARTS.search(question[: match.start()]):
+        if word in _NOT_NAMES:
             continue
+        if _STARTS.search(question[: match.start()]) and not _INNER_CAPITAL.search(word):
+            continue  # "Is", "Give": capitalised for the sentence, not for a name
         if not content_terms(word):
             continue  # a stop word in capitals for emphasis: "can THEY be charged"
         found.append(word)

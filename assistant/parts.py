@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from assistant.question_kinds import ASKS_FOR_OVERVIEW, QUESTION_WORDS
+from assistant.question_kinds import ASKS_FOR_OVERVIEW, COMPARES, QUESTION_WORDS
 from assistant.records import Filters
 from assistant.snapshot import Snapshot
 
@@ -69,15 +69,9 @@ def differed_terms(question: str) -> list[str]:
     return [t.strip() for t in terms] if all(len(t.split()) <= 4 for t in terms) else []
 
 
-_COMPARES = re.compile(
-    r"\b(differ\w*|compar\w*|both|same|versus|vs\.?|mix\w* up|distinguish\w*|contrast\w*)\b",
-    re.I,
-)
-
-
 def compared_documents(question: str, snapshot: Snapshot, filters: Filters) -> list[str]:
     """The documents a comparison names ("how do the two protocols differ on ..."), within the
     filters: each is answered on its own, so each gets its best sentence on the point, not the
     best of one."""
     named = [d for d in snapshot.mentioned(question) if filters.admits_document(d)]
-    return named if len(named) > 1 and _COMPARES.search(question) else []
+    return named if len(named) > 1 and COMPARES.search(question) else []

@@ -51,6 +51,11 @@ ASKS_FOR_PERSON = re.compile(r"^\W*(who|whom|which (official|person|speaker))\b"
 ASKS_FOR_BODY = re.compile(
     r"\b(which|what) (agenc|organi[sz]ation|bod(y|ies)|partner|institution|entit)", re.I
 )
+# a comparison: "how do the two protocols differ", "compare 2012 with 2016", "X vs Y"
+COMPARES = re.compile(
+    r"\b(differ\w*|compar\w*|both|same|versus|vs\.?|mix\w* up|distinguish\w*|contrast\w*)\b",
+    re.I,
+)
 # a request for an overview wants more than the one best sentence: a briefing, key points
 ASKS_FOR_OVERVIEW = re.compile(
     r"\b(summar\w*|brief(ing)?|overview|key (points|messages|facts)|background|bullet\w*|"

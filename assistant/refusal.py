@@ -12,6 +12,7 @@ from assistant.candidates import Candidate
 from assistant.question import Question
 from assistant.question_kinds import (
     ASKS_FOR_CALENDAR_DATE,
+    COMPARES,
     Similarity,
     asks_for_figure,
     figure_answers,
@@ -91,7 +92,8 @@ def refuses(
 ) -> bool:
     """Refuse when support is weak, or the sources lack what the question pins down.
 
-    A question asking for a figure needs that figure in the best sentence, and a follow-up one
+    A question asking for a figure needs that figure in the best sentence (in any quoted one
+    when it asks several things at once, `_answered_together`), and a follow-up one
     needs a figure not already given ("how much of that went to Pakistan?" is not answered by
     the total again); a question asking on what date needs a year or month; a year named in the
     question must appear in a cited passage (its text, title or date).
@@ -103,12 +105,25 @@ def refuses(
     text, off = question.text, question.off
     best = max(chosen, key=lambda c: c.score)
     if asks_for_figure(text) and "figure_refusal" not in off:
-        if not figure_answers(text, best.text, similarity, question.tuning.figure_match):
+        least = question.tuning.figure_match
+        quoted = chosen if _answered_together(question) else [best]
+        holding = [c.text for c in quoted if figure_answers(text, c.text, similarity, least)]
+        if not holding:
             return True
-        if question.said and not figures_in(best.text) - figures_in(question.said):
+        if question.said and not any(figures_in(h) - figures_in(question.said) for h in holding):
             return True
     if ASKS_FOR_CALENDAR_DATE.search(text) and not has_calendar_date(best.text):
         return "date_refusal" not in off
     years = years_in(text) if "year_refusal" not in off else []
     sources = " ".join(c.passage.labelled for c in chosen) if years else ""
     return any(year not in sources for year in years)
+
+
+def _answered_together(question: Question) -> bool:
+    """Whether the question asks several things answered together, each by its own sentence: a
+    briefing, a comparison, or questions left as one part ("how did they describe their work?
+    how many countries were they helping?"). Its figure may stand in any quoted sentence; a
+    single question's must stand in the best, or a count of something else that happens to be
+    quoted beside it ("over 85 participants" of another event) would answer it."""
+    text = question.text
+    return question.wants_overview or bool(COMPARES.search(text)) or text.count("?") > 1

@@ -26,6 +26,16 @@ def test_a_placeholder_or_a_names_suffix_is_no_name():
     assert anchors("the EU-UNODC plan and Italy") == ["EU-UNODC", "Italy"]
 
 
+def test_a_name_starting_a_sentence_counts_when_a_capital_inside_marks_it():
+    """ "EU-Turkey" opens the question, where a capital is grammar; its inner capital says it is
+    a name all the same. "Khartoum" there cannot be told from "Explain"."""
+    assert anchors("EU-Turkey deal 2016: how did its resettlement part work?") == [
+        "EU-Turkey",
+        "2016",
+    ]
+    assert anchors("IOM signed it. Khartoum agreed to what?") == ["IOM"]
+
+
 def test_the_asking_part_leaves_out_the_sentences_that_set_the_scene():
     """Greece is where the asker works, not what they ask about; abbreviations ("No. 36",
     "U.S.") end no sentence, and a question with no question mark asks with all of it."""

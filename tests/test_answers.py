@@ -132,6 +132,23 @@ def test_a_comparison_of_documents_named_by_their_years_quotes_each(assistant):
     assert not placeholder.refused and "untoc" in {c.doc_id for c in placeholder.citations}
 
 
+def test_a_figure_asked_among_other_things_may_stand_in_any_quoted_sentence(assistant):
+    """Asked how the 2012 paper described UNODC's work and how many countries it helped, the
+    best sentence answers the first question and the next one ("over eighty United Nations
+    Member States") the second: the answer quotes both. A single figure question must find its
+    figure in the best sentence: the count of another event's participants beside it does not
+    say how many delegates attended the December 2021 discussion."""
+    several = assistant.ask(
+        "for a background note - in UNODC's 2012 paper on a rights-based criminal justice "
+        "response, how did they describe their work? how many countries were they helping?"
+    )
+    assert not several.refused and "over eighty" in several.answer
+    single = assistant.ask(
+        "How many delegates attended the CCPCJ thematic discussion in December 2021?"
+    )
+    assert single.refused
+
+
 def test_a_near_miss_asking_for_what_the_passages_cannot_hold_is_refused_saying_why(assistant):
     """The Protocol's ratification clauses are close to "which countries have signed up", but
     name no parties; a 2021 note announcing the 2022 session cannot report what it decided."""
