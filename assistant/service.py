@@ -348,7 +348,9 @@ class Assistant:
             named=named,
             strangers=strangers,
             proper_names=pinned,
-            others=other_instruments(question, snapshot.title_terms, off),
+            others=[]
+            if snapshot.names_held_by_kind(question)
+            else other_instruments(question, snapshot.title_terms, off),
             instrument_terms=snapshot.instrument_title_terms,
             wants_definition=asks_for_definition(bare, defined),
             documents=snapshot.document_vectors,

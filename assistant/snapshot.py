@@ -124,6 +124,29 @@ class Snapshot:
         return named + grouped
 
     @cached_property
+    def _kind_alone(self) -> re.Pattern[str] | None:
+        """ "the protocol", "this convention": a held instrument named by its kind alone (the
+        last word its aliases share), not a kind heading another name ("the protocol against
+        ...", "the refugee convention")."""
+        heads = {
+            n.split()[-1].lower() for names in _aliases(self.metadatas).values() for n in names
+        }
+        heads = {h for h in heads if h.isalpha() and not h.isupper()}
+        if not heads:
+            return None
+        kinds = "|".join(sorted(map(re.escape, heads)))
+        return re.compile(
+            rf"\b(?:the|this|that)\s+(?:{kinds})\b(?!\s+(?:on|for|against|relating|to|of)\b)",
+            re.I,
+        )
+
+    def names_held_by_kind(self, text: str) -> bool:
+        """Whether the text speaks of a held instrument by its kind alone ("what does the
+        protocol say about the Vienna consular convention?"): what it asks is that
+        instrument's text, which the corpus holds, though it names another."""
+        return bool(self._kind_alone and self._kind_alone.search(text))
+
+    @cached_property
     def _labels(self) -> list[str]:
         """Each chunk's title and heading: headings are not in chunk text, names often are."""
         return sorted({f"{m.get('title', '')}\n{m.get('section', '')}" for m in self.metadatas})

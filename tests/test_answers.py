@@ -132,6 +132,19 @@ def test_a_comparison_of_documents_named_by_their_years_quotes_each(assistant):
     assert not placeholder.refused and "untoc" in {c.doc_id for c in placeholder.citations}
 
 
+def test_an_instrument_named_by_its_kind_alone_is_the_held_one_the_question_asks_about(assistant):
+    """ "What does the protocol say about the Vienna consular convention?" asks the Protocol's
+    text, which the corpus holds (Article 16 names that convention); "the refugee convention"
+    names one it does not hold."""
+    held = assistant.ask(
+        "if police lock up someone who was smuggled, what does the protocol say about the "
+        "vienna consular convention?"
+    )
+    assert not held.refused and "Consular Relations" in held.answer
+    other = assistant.ask("What does the refugee convention say about people arriving by boat?")
+    assert other.refused and "does not hold the refugee convention" in other.answer
+
+
 def test_a_figure_asked_among_other_things_may_stand_in_any_quoted_sentence(assistant):
     """Asked how the 2012 paper described UNODC's work and how many countries it helped, the
     best sentence answers the first question and the next one ("over eighty United Nations
