@@ -125,9 +125,9 @@ class Snapshot:
 
     @cached_property
     def _kind_alone(self) -> re.Pattern[str] | None:
-        """ "the protocol", "this convention": a held instrument named by its kind alone (the
-        last word its aliases share), not a kind heading another name ("the protocol against
-        ...", "the refugee convention")."""
+        """ "the protocol", "this convention": a held document named by its kind alone (the
+        last word of one of its aliases), not by a kind heading another name ("the protocol
+        against ...", "the refugee convention"). None when no alias has such a word."""
         heads = {
             n.split()[-1].lower() for names in _aliases(self.metadatas).values() for n in names
         }
