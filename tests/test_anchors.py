@@ -19,7 +19,7 @@ def test_a_placeholder_or_a_names_suffix_is_no_name():
     """ "Country X" in a prosecutor's hypothetical names no country the documents must mention,
     and "UNODC-led" names UNODC (an acronym, which passages may spell out)."""
     assert anchors("We seized passports issued by Country X. Can State B verify them?") == []
-    assert anchors("UNICEF in UNODC-led partnerships with Interpol-type bodies") == [
+    assert anchors("Partners in UNODC-led work with Interpol-type bodies") == [
         "UNODC",
         "Interpol",
     ]
