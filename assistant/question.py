@@ -33,7 +33,9 @@ class Question:
     named: list[str] = field(default_factory=list)  # documents the question names
     conversation: list[str] = field(default_factory=list)  # documents a follow-up is about
     strangers: list[str] = field(default_factory=list)  # names in it the corpus never mentions
-    others: list[str] = field(default_factory=list)  # instruments it names the corpus lacks
+    # instruments it names the corpus lacks, when it names no held one (by name or by its kind
+    # alone, "the protocol"): then it asks that one's text, which the corpus holds
+    others: list[str] = field(default_factory=list)
     instrument_terms: set[str] = field(default_factory=set)  # words of held instruments' names
     wants_definition: bool = False  # asks what a term means (`asks_for_definition`)
     # its names (not acronyms, not a document's name) that a cited passage must mention

@@ -70,7 +70,7 @@ def refusal_for(
         [c.text for c in chosen],
         [c.passage for c in chosen],
         question.off,
-        [] if question.named else question.others,  # about an instrument the corpus only cites
+        question.others,  # about an instrument the corpus only cites
         question.proper_names,
     )
     beyond = question.beyond_scope

@@ -349,7 +349,7 @@ class Assistant:
             strangers=strangers,
             proper_names=pinned,
             others=[]
-            if snapshot.names_held_by_kind(question)
+            if named or snapshot.names_held_by_kind(question)
             else other_instruments(question, snapshot.title_terms, off),
             instrument_terms=snapshot.instrument_title_terms,
             wants_definition=asks_for_definition(bare, defined),
