@@ -129,12 +129,28 @@ ASKS_IF_PARTY = re.compile(
     r"a member|members)\b",
     re.I,
 )
+_JOINING = re.compile(
+    r"\b(part(y|ies)|ratif\w*|sign\w*|acce(ded?|ssion)|member\w*|join\w*|reservations?)\b", re.I
+)
 _PARTY_STATUS = re.compile(r"\b(part(y|ies)|ratif\w*|sign\w*|acce(ded|ssion)|member\w*)\b", re.I)
 # "which countries", "which other states", "which EU countries", "list the Central American
 # states"; not "what must States do" nor "what States Parties shall ..."
 ASKS_FOR_COUNTRIES = re.compile(
     r"\b(which|what|list( of)?( the)?|name( the)?)\s+((other|member|partner)\s+)?"
     r"(?-i:[A-Z][\w'’-]*\s+){0,2}((member|partner)\s+)?(countries|states|nations)\b(?!\s+part)",
+    re.I,
+)
+
+
+# countries named by what they are rather than by name: "which countries does the protocol
+# single out?" is answered by "States Parties with common borders or located on routes along
+# which migrants are smuggled", "which countries get implementation assistance?" by
+# "developing countries and countries with economies in transition"
+COUNTRY_KIND = re.compile(
+    r"\b(developing|transit|neighbou?ring|coastal|flag|requesting|requested|receiving|sending|"
+    r"affected)\s+(countries|States)\b|"
+    r"\b(countries|States)(\s+Parties)?\s+(of\s+(origin|transit|destination)|with\s+common\s+"
+    r"borders|(situated|located)\s+on|with\s+economies\s+in\s+transition)\b",
     re.I,
 )
 
@@ -275,7 +291,9 @@ def missing(
     if absent:
         return f"The passages found do not mention {absent[0]}."
     countries = ASKS_FOR_COUNTRIES.search(question) and "country_list" not in off
-    if countries and len(countries_named(text)) < 2:
+    # ... a kind of country answers what the documents ask of countries, not who has joined
+    kinds = COUNTRY_KIND.search(text) and not _JOINING.search(question)
+    if countries and len(countries_named(text)) < 2 and not kinds:
         return "They list no countries in answer to this."
     if "after_date" in off:
         return None

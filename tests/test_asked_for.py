@@ -56,6 +56,28 @@ def test_a_list_of_countries_needs_two_named_in_the_quotes():
     assert missing(question, one, [_passage("2000-11-15")], frozenset({"country_list"})) is None
 
 
+def test_a_kind_of_country_answers_which_countries_the_documents_single_out():
+    """ "Which countries get implementation assistance?" is answered by the kind the Convention
+    names ("developing countries and countries with economies in transition"); who has joined a
+    treaty is not, however the quotes describe States."""
+    kinds = [
+        "To provide technical assistance to developing countries and countries with economies"
+        " in transition."
+    ]
+    asked = "Which countries get implementation assistance under the convention?"
+    assert missing(asked, kinds, [_passage("2000-11-15")]) is None
+    routes = [
+        "States Parties with common borders or located on routes along which migrants are"
+        " smuggled shall exchange information."
+    ]
+    assert (
+        missing("which countries does the protocol single out?", routes, [_passage("2000")]) is None
+    )
+    for joining in ["Which countries have ratified the protocol?", "Which countries joined it?"]:
+        assert "list no countries" in missing(joining, kinds, [_passage("2000-11-15")]), joining
+    assert "list no countries" in missing(asked, ["States shall cooperate."], [_passage("2000")])
+
+
 def test_a_country_the_question_names_must_be_in_a_cited_passage():
     """An answer that never mentions Germany says nothing of Germany's law, however close its
     words ("statute of limitations" in the Convention)."""
