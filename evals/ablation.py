@@ -27,7 +27,8 @@ COMPONENTS = {
     " download or order a copy, when no cited passage gives an e-mail, phone or web address",
     "party_status": "refuse 'is X a party to ...' when no quote names X with its status",
     "country_named": "refuse when a country the question names is in no cited passage",
-    "country_list": "refuse a 'which countries' question whose quotes name fewer than two",
+    "country_list": "refuse a 'which countries' question whose quotes name fewer than two (and"
+    " no kind of country, 'developing countries', unless it asks who joined)",
     "other_instrument": "refuse a question about an instrument the corpus does not hold",
     "lower_instrument": "... also when named in lower case ('the refugee convention')",
     "names_cited": "refuse when a name the question pins down ('Italian', 'Dhaka') is in no cited passage",
