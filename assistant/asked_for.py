@@ -290,10 +290,7 @@ def missing(
         absent += sorted(countries_named(asking) - countries_named(sources))
     if absent:
         return f"The passages found do not mention {absent[0]}."
-    countries = ASKS_FOR_COUNTRIES.search(question) and "country_list" not in off
-    # ... a kind of country answers what the documents ask of countries, not who has joined
-    kinds = COUNTRY_KIND.search(text) and not _JOINING.search(question)
-    if countries and len(countries_named(text)) < 2 and not kinds:
+    if "country_list" not in off and _lists_no_countries(question, text):
         return "They list no countries in answer to this."
     if "after_date" in off:
         return None
@@ -309,6 +306,15 @@ def missing(
     if asked and latest < asked <= this_year:
         return f"The passages found date from before {asked}."
     return None
+
+
+def _lists_no_countries(question: str, quoted: str) -> bool:
+    """Whether a question asking which countries finds the quotes name fewer than two, and no
+    kind of country either (that answers what the documents ask of countries, not who has
+    joined a treaty)."""
+    if not ASKS_FOR_COUNTRIES.search(question) or len(countries_named(quoted)) >= 2:
+        return False
+    return not (COUNTRY_KIND.search(quoted) and not _JOINING.search(question))
 
 
 def _latest_year_named(passage: Passage) -> int | None:
