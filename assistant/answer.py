@@ -49,6 +49,8 @@ class Drafted:
     question: Question | None = None  # what the engine knew of it (for `palermo adapt`)
     candidates: list[Candidate] = field(default_factory=list)  # every sentence it weighed
     answering: list[Candidate] = field(default_factory=list)  # `chosen` before the widening
+    # a refusal for weak support alone: the answer it would give otherwise (`weak_together`)
+    weak_answer: Drafted | None = None
 
 
 def answer_from(
@@ -77,13 +79,33 @@ def answer_from(
     judged = _own_choice(question, passages, own, keep, most) if question.brought else chosen
     too_weak = weak(question, found, near, threshold)
     refusal = refusal_for(question, judged, found, too_weak, similarity)
-    if refusal is not None:
+    only_weak = bool(too_weak and refusal) and not refusal_for(
+        question, judged, found, False, similarity
+    )
+    if refusal is not None and not only_weak:
         return Drafted(refusal, [], True, found, shown, chosen, question, candidates)
     answering = chosen
     chosen = with_other_passages(question, candidates, shown, chosen)
     chosen = with_whole_passages(question, candidates, chosen)
     text, citations = compose(chosen, answering, question.named, question.wants_overview)
-    return Drafted(text, citations, False, found, shown, chosen, question, candidates, answering)
+    drafted = Drafted(text, citations, False, found, shown, chosen, question, candidates, answering)
+    if refusal is not None:  # weak support alone
+        return Drafted(
+            refusal, [], True, found, shown, answering, question, candidates, [], drafted
+        )
+    return drafted
+
+
+def weak_together(sides: list[Drafted], off: frozenset[str]) -> list[Drafted]:
+    """The drafts of a comparison's sides (`parts.compared_searches`), judged weak together.
+
+    Each side is searched with the whole question, whose words half belong to the other side:
+    a side that finds its point ("Francesco Luciani ... opened the event", asked what the EU
+    speaker said in 2021 compared with 2016) scores below the bar a whole question must reach.
+    While one side is answered, a side refused for weak support alone is answered too."""
+    if len(sides) < 2 or all(d.refused for d in sides) or "weak_together" in off:
+        return sides
+    return [d.weak_answer or d for d in sides]
 
 
 def _own_choice(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from assistant.question_kinds import ASKS_FOR_OVERVIEW, COMPARES, QUESTION_WORDS
+from assistant.question_kinds import ASKS_FOR_OVERVIEW, COMPARES, QUESTION_WORDS, years_in
 from assistant.records import Filters
 from assistant.snapshot import Snapshot
 
@@ -46,7 +46,7 @@ def question_parts(
     A question asking only how two terms differ is asked as what counts as each: the
     documents answer it with the two definitions, and no one sentence holds both. Two documents
     compared ("how does the smuggling protocol differ from ...") are left whole: each is then
-    searched in turn (`compared_documents`).
+    searched in turn (`compared_searches`).
     """
     if ASKS_FOR_OVERVIEW.search(question):
         return [question]
@@ -69,9 +69,23 @@ def differed_terms(question: str) -> list[str]:
     return [t.strip() for t in terms] if all(len(t.split()) <= 4 for t in terms) else []
 
 
-def compared_documents(question: str, snapshot: Snapshot, filters: Filters) -> list[str]:
-    """The documents a comparison names ("how do the two protocols differ on ..."), within the
-    filters: each is answered on its own, so each gets its best sentence on the point, not the
-    best of one."""
-    named = [d for d in snapshot.mentioned(question) if filters.admits_document(d)]
-    return named if len(named) > 1 and COMPARES.search(question) else []
+def compared_searches(
+    question: str, snapshot: Snapshot, filters: Filters, off: frozenset[str] = frozenset()
+) -> list[Filters]:
+    """The searches a comparison is answered from, each in turn, so each side gets its best
+    sentence on the point, not the best of one: the documents it names ("how do the two
+    protocols differ on ..."), or else the years it names that documents are dated ("the 2012
+    paper vs the 2016 GLO.ACT article": a lay user names a paper by its year); within the
+    filters. None for any other question."""
+    if not COMPARES.search(question):
+        return []
+    if "per_document" not in off:
+        named = [d for d in snapshot.mentioned(question) if filters.admits_document(d)]
+        if len(named) > 1:
+            return [filters.within(d) for d in named]
+    if "per_year" not in off:
+        years = {int(y) for y in years_in(question)} & snapshot.document_years
+        searches = [filters.within_year(y) for y in sorted(years) if filters.admits_year(y)]
+        if len(searches) > 1:
+            return searches
+    return []

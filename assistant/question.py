@@ -42,6 +42,9 @@ class Question:
     proper_names: list[str] = field(default_factory=list)
     # each document's vector (`Snapshot.document_vectors`): is a sentence's document on topic?
     documents: dict[str, np.ndarray] = field(default_factory=dict)
+    # the one year its passages come from (`Filters`): a comparison across years answers each
+    # from that year's documents (`parts.compared_searches`), which need not name the others
+    year: int | None = None
     # the scope classifier's reading of the question (`scope`; None without a classifier)
     scope: Verdict | None = None
     # pool passages holding the evidence of a near training question (`QuestionBank.consulted`)

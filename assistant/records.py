@@ -108,6 +108,18 @@ class Filters:
         """These filters narrowed to one document."""
         return Filters([doc_id], self.publishers, self.kinds, self.year_from, self.year_to)
 
+    def within_year(self, year: int) -> Filters:
+        """These filters narrowed to one year."""
+        return Filters(self.doc_ids, self.publishers, self.kinds, year, year)
+
+    @property
+    def single_year(self) -> int | None:
+        """The one year these filters admit, if they admit one only."""
+        return self.year_from if self.year_from and self.year_from == self.year_to else None
+
+    def admits_year(self, year: int) -> bool:
+        return (self.year_from or year) <= year <= (self.year_to or year)
+
     def admits(self, metadata: dict[str, Any]) -> bool:
         """Whether a passage's metadata passes these filters (the same rule Chroma applies)."""
         year = int(metadata.get("year") or 0)

@@ -115,6 +115,8 @@ def refuses(
     if ASKS_FOR_CALENDAR_DATE.search(text) and not has_calendar_date(best.text):
         return "date_refusal" not in off
     years = years_in(text) if "year_refusal" not in off else []
+    if question.year and str(question.year) in years:
+        years = [str(question.year)]
     sources = " ".join(c.passage.labelled for c in chosen) if years else ""
     return any(year not in sources for year in years)
 

@@ -14,13 +14,13 @@ from typing import Any
 
 import numpy as np
 
-from assistant.answer import Drafted, answer_from, merge_drafts
+from assistant.answer import Drafted, answer_from, merge_drafts, weak_together
 from assistant.asked_for import other_instruments
 from assistant.encoder import encode_queries, one_thread
 from assistant.fitted_files import PROBE
 from assistant.followup import condense
 from assistant.glossary import Glossary
-from assistant.parts import compared_documents, question_parts
+from assistant.parts import compared_searches, question_parts
 from assistant.query_adapter import ADAPTER_FILE, QueryAdapter
 from assistant.question import Question
 from assistant.question_bank import BANK_FILE, QuestionBank
@@ -241,13 +241,11 @@ class Assistant:
         for n, part in enumerate(parts):
             context = list(history) if n == 0 else [*history, {"role": "user", "content": parts[0]}]
             base = filters or Filters()
-            compared = compared_documents(part, snapshot, base) if "per_document" not in off else []
-            for doc_filters in [base.within(d) for d in compared] or [filters]:
-                drafts.append(
-                    self._draft(
-                        part, context, doc_filters, off, (snapshot, words), timings, vectors, judged
-                    )
-                )
+            sides = [
+                self._draft(part, context, side, off, (snapshot, words), timings, vectors, judged)
+                for side in compared_searches(part, snapshot, base, off) or [filters]
+            ]
+            drafts += weak_together(sides, off)
         return drafts, snapshot.version
 
     def _texts_to_embed(
@@ -339,7 +337,8 @@ class Assistant:
         inside = [snapshot.without_names(retrieve)] if conversation or named else []
         embed = self._embedder([own, retrieve, context, question, *inside, judged], vectors)
         bare = snapshot.without_names(question) if named else question  # what it asks of them
-        strangers, pinned = snapshot.names_pinned(own, bare, off)
+        year = (filters or Filters()).single_year  # one year of a comparison's (`parts`)
+        strangers, pinned = snapshot.names_pinned(own, bare, off, year)
         defined = snapshot.defined_terms if "defined_terms" not in off else []
         asked = Question(
             text=question,
@@ -354,6 +353,7 @@ class Assistant:
             instrument_terms=snapshot.instrument_title_terms,
             wants_definition=asks_for_definition(bare, defined),
             documents=snapshot.document_vectors,
+            year=year,
             off=off,
             tuning=self.settings.tuning,
         )

@@ -164,6 +164,11 @@ class Snapshot:
         return content_terms(" ".join(sorted(names)))
 
     @cached_property
+    def document_years(self) -> set[int]:
+        """The years the documents are dated."""
+        return {int(m["year"]) for m in self.metadatas if m.get("year")}
+
+    @cached_property
     def defined_terms(self) -> list[frozenset[str]]:
         """The terms the corpus defines ("Smuggling of migrants" shall mean ...), as stems."""
         return defined_terms(self.texts)
@@ -188,15 +193,35 @@ class Snapshot:
         )
 
     def names_pinned(
-        self, own: str, bare: str, off: frozenset[str] = frozenset()
+        self, own: str, bare: str, off: frozenset[str] = frozenset(), year: int | None = None
     ) -> tuple[list[str], list[str]]:
         """The names a question pins down: those the corpus never mentions (`strangers`) and
         those a cited passage must mention (`proper_names` of `bare`, the question without its
         documents' names), read in its asking sentences, not those setting its scene
-        (`asking_part`; `off` holds the components switched off)."""
+        (`asking_part`; `off` holds the components switched off). Searched in one `year` (a
+        comparison across years, `parts.compared_searches`), a cited passage must mention
+        only the names that year's documents do: the others are the other years' side."""
         asking = asking_part if "setting_names" not in off else str
         strangers = self.strangers(anchors(asking(own)), own) if "strangers" not in off else []
-        return strangers, proper_names(asking(bare), self.title_terms)
+        pinned = proper_names(asking(bare), self.title_terms)
+        if year is not None:
+            pinned = [name for name in pinned if not unknown([name], self._year_terms(year), set)]
+        return strangers, pinned
+
+    def _year_terms(self, year: int) -> set[str]:
+        """The content words of the passages dated `year` (counted once per year)."""
+        if year not in self._terms_by_year:
+            texts = [
+                t
+                for t, m in zip(self.texts, self.metadatas, strict=True)
+                if int(m.get("year") or 0) == year
+            ]
+            self._terms_by_year[year] = content_terms(" ".join(texts))
+        return self._terms_by_year[year]
+
+    @cached_property
+    def _terms_by_year(self) -> dict[int, set[str]]:
+        return {}
 
     def idf(self, term: str) -> float:
         return _idf(len(self.ids), len(self.passages_with.get(term, ())))

@@ -50,6 +50,10 @@ COMPONENTS = {
     "parts": "answer each part of a question that asks several things, refuse if one is not"
     " ('how does X differ from Y?' asks what counts as each)",
     "per_document": "a comparison of named documents is answered from each of them in turn",
+    "per_year": "... else a comparison of years is answered from each year's documents in turn"
+    " ('the 2012 paper vs the 2016 article')",
+    "weak_together": "a comparison's sides are judged weak together: while one is answered, one"
+    " refused for weak support alone is answered too",
     "condense": "expand a follow-up with the previous turn before retrieval",
     "query_adapter": "rank sentences by the question's vector moved towards the documents' "
     "wording (corpus/query-adapter.npz, `palermo adapt`)",
