@@ -89,3 +89,16 @@ def compared_searches(
         if len(searches) > 1:
             return searches
     return []
+
+
+def side_year(
+    question: str, snapshot: Snapshot, filters: Filters | None, off: frozenset[str] = frozenset()
+) -> int | None:
+    """The year a side of a comparison across years is searched in (`compared_searches`): its
+    draft needs only that year and the names that year's documents mention. None for any other
+    search: a question filtered to one year must still have the names it pins cited."""
+    year = filters.single_year if filters else None
+    if year is None or "per_year" in off or not COMPARES.search(question):
+        return None
+    years = {int(y) for y in years_in(question)} & snapshot.document_years
+    return year if year in years and len(years) > 1 else None

@@ -20,7 +20,7 @@ from assistant.encoder import encode_queries, one_thread
 from assistant.fitted_files import PROBE
 from assistant.followup import condense
 from assistant.glossary import Glossary
-from assistant.parts import compared_searches, question_parts
+from assistant.parts import compared_searches, question_parts, side_year
 from assistant.query_adapter import ADAPTER_FILE, QueryAdapter
 from assistant.question import Question
 from assistant.question_bank import BANK_FILE, QuestionBank
@@ -337,7 +337,7 @@ class Assistant:
         inside = [snapshot.without_names(retrieve)] if conversation or named else []
         embed = self._embedder([own, retrieve, context, question, *inside, judged], vectors)
         bare = snapshot.without_names(question) if named else question  # what it asks of them
-        year = (filters or Filters()).single_year  # one year of a comparison's (`parts`)
+        year = side_year(question, snapshot, filters, off)
         strangers, pinned = snapshot.names_pinned(own, bare, off, year)
         defined = snapshot.defined_terms if "defined_terms" not in off else []
         asked = Question(

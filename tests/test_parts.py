@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from assistant.anchors import asking_part
-from assistant.parts import compared_searches, question_parts
+from assistant.parts import compared_searches, question_parts, side_year
 from assistant.records import Filters
 
 
@@ -81,6 +81,11 @@ def test_a_comparison_is_searched_in_each_document_or_year_it_names():
         == []
     )
     assert compared_searches(years, snapshot, Filters(), frozenset({"per_year"})) == []
+    # a side's draft needs only its own year; a user's filter to one year is not a side
+    assert side_year(years, snapshot, Filters(year_from=2012, year_to=2012)) == 2012
+    assert side_year(years, snapshot, Filters()) is None
+    only = Filters(year_from=2016, year_to=2016)
+    assert side_year("what did the Bali Process do in 2016?", snapshot, only) is None
 
 
 def test_a_comparison_of_two_years_quotes_each_years_document(assistant):
