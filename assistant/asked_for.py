@@ -129,10 +129,9 @@ ASKS_IF_PARTY = re.compile(
     r"a member|members)\b",
     re.I,
 )
-_JOINING = re.compile(
-    r"\b(part(y|ies)|ratif\w*|sign\w*|acce(ded?|ssion)|member\w*|join\w*|reservations?)\b", re.I
-)
 _PARTY_STATUS = re.compile(r"\b(part(y|ies)|ratif\w*|sign\w*|acce(ded|ssion)|member\w*)\b", re.I)
+# a question about who has joined a treaty: its status words, or joining, acceding, reserving
+_JOINING = re.compile(rf"{_PARTY_STATUS.pattern}|\b(join\w*|accede|reservations?)\b", re.I)
 # "which countries", "which other states", "which EU countries", "list the Central American
 # states"; not "what must States do" nor "what States Parties shall ..."
 ASKS_FOR_COUNTRIES = re.compile(

@@ -84,7 +84,7 @@ def compared_searches(
         if len(named) > 1:
             return [filters.within(d) for d in named]
     if "per_year" not in off:
-        years = {int(y) for y in years_in(question)} & snapshot.document_years
+        years = _document_years_named(question, snapshot)
         searches = [filters.within_year(y) for y in sorted(years) if filters.admits_year(y)]
         if len(searches) > 1:
             return searches
@@ -100,5 +100,10 @@ def side_year(
     year = filters.single_year if filters else None
     if year is None or "per_year" in off or not COMPARES.search(question):
         return None
-    years = {int(y) for y in years_in(question)} & snapshot.document_years
+    years = _document_years_named(question, snapshot)
     return year if year in years and len(years) > 1 else None
+
+
+def _document_years_named(question: str, snapshot: Snapshot) -> set[int]:
+    """The years a question names that documents are dated."""
+    return {int(y) for y in years_in(question)} & snapshot.document_years

@@ -209,14 +209,11 @@ class Snapshot:
         return strangers, pinned
 
     def _year_terms(self, year: int) -> set[str]:
-        """The content words of the passages dated `year` (counted once per year)."""
+        """The terms of the passages dated `year`, read from the term index (once per year)."""
         if year not in self._terms_by_year:
-            texts = [
-                t
-                for t, m in zip(self.texts, self.metadatas, strict=True)
-                if int(m.get("year") or 0) == year
-            ]
-            self._terms_by_year[year] = content_terms(" ".join(texts))
+            dated = np.array([int(m.get("year") or 0) == year for m in self.metadatas])
+            held = {term for term, rows in self.passages_with.items() if dated[rows].any()}
+            self._terms_by_year[year] = held
         return self._terms_by_year[year]
 
     @cached_property
