@@ -133,10 +133,13 @@ _PARTY_STATUS = re.compile(r"\b(part(y|ies)|ratif\w*|sign\w*|acce(ded|ssion)|mem
 # a question about who has joined a treaty: its status words, or joining, acceding, reserving
 _JOINING = re.compile(rf"{_PARTY_STATUS.pattern}|\b(join\w*|accede|reservations?)\b", re.I)
 # "which countries", "which other states", "which EU countries", "list the Central American
-# states"; not "what must States do" nor "what States Parties shall ..."
+# states"; not "what must States do", "what States Parties shall ..." nor what they must do
+# ("what countries must report to it", "which States should get technical assistance")
 ASKS_FOR_COUNTRIES = re.compile(
     r"\b(which|what|list( of)?( the)?|name( the)?)\s+((other|member|partner)\s+)?"
-    r"(?-i:[A-Z][\w'’-]*\s+){0,2}((member|partner)\s+)?(countries|states|nations)\b(?!\s+part)",
+    r"(?-i:[A-Z][\w'’-]*\s+){0,2}((member|partner)\s+)?(countries|states|nations)\b(?!\s+part)"
+    r"(?!\s+(must|should|shall|ought|ha(ve|s)\s+to|needs?\s+to|(are|is)\s+(required|expected|"
+    r"obliged|supposed)\s+to)\b)",
     re.I,
 )
 

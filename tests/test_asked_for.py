@@ -35,6 +35,11 @@ def test_only_questions_for_a_list_of_countries_ask_for_one():
         "What States Parties shall adopt measures?",
         "Which States Parties must act?",
         "Which country hosted it?",
+        # what countries must do, asked by who must do it: answered by "each State Party shall"
+        "what countries must report to it",
+        "Which States should get technical assistance?",
+        "Which States have to inform the Secretary-General?",
+        "what states are supposed to offer survivors",
     ]:
         assert not ASKS_FOR_COUNTRIES.search(not_asked), not_asked
 
