@@ -187,10 +187,26 @@ class Snapshot:
 
     def strangers(self, names: list[str], question: str = "") -> list[str]:
         """The names, acronyms and years of a question that the corpus never mentions (an
-        acronym the question spells out in its own words is known by them)."""
-        return unknown(
+        acronym the question spells out in its own words is known by them, a word cut short
+        by the corpus's word in full: `in_full`)."""
+        found = unknown(
             names, self._vocabulary, lambda: self.corpus_acronyms | spelled_out(question)
         )
+        return [name for name in found if self.in_full(name, question) is None]
+
+    def in_full(self, name: str, question: str) -> str | None:
+        """The corpus's word that a name of the question cuts short after the same word before
+        it, or None: "the Western Med route" (the corpus's "Western Mediterranean"), "our
+        Permanent Rep" ("Permanent Representative")."""
+        if not name.isalpha() or name.isupper() or not unknown([name], self._vocabulary, set):
+            return None  # a name the corpus knows as it is
+        before = re.search(rf"([A-Za-z]+)\s+{re.escape(name)}\b", question)
+        if before is None:
+            return None
+        terms = content_terms(before.group(1))  # the passages holding the word before it
+        rows = self.passages_with.get(next(iter(terms)), ()) if len(terms) == 1 else ()
+        cut = re.compile(rf"\b{re.escape(before.group(1))}\s+({re.escape(name)}[a-z]+)", re.I)
+        return next((m.group(1) for r in rows if (m := cut.search(self.texts[int(r)]))), None)
 
     def names_pinned(
         self, own: str, bare: str, off: frozenset[str] = frozenset(), year: int | None = None
@@ -203,7 +219,7 @@ class Snapshot:
         only the names that year's documents do: the others are the other years' side."""
         asking = asking_part if "setting_names" not in off else str
         strangers = self.strangers(anchors(asking(own)), own) if "strangers" not in off else []
-        pinned = proper_names(asking(bare), self.title_terms)
+        pinned = [self.in_full(n, own) or n for n in proper_names(asking(bare), self.title_terms)]
         if year is not None:
             pinned = [name for name in pinned if not unknown([name], self._year_terms(year), set)]
         return strangers, pinned

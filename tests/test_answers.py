@@ -206,6 +206,21 @@ def test_a_users_words_for_what_the_corpus_holds_are_no_strangers(assistant):
         assert not answer.refused and answer.citations, question
 
 
+def test_a_word_cut_short_is_the_corpus_word_it_begins(assistant):
+    """ "Our Permanent Rep in Vienna" is the corpus's "Permanent Representative", and "the
+    Western Med route" its "Western Mediterranean": not names it never mentions, and an answer
+    must cite the word in full. A name the corpus has nothing beginning so is still a
+    stranger."""
+    snapshot = assistant._snapshot
+    question = "what did our Permanent Rep in Vienna say GLO.ACT meant for Colombia?"
+    assert snapshot.strangers(["Rep"], question) == []
+    assert snapshot.in_full("Rep", question) == "Representative"
+    assert snapshot.in_full("Med", "the Western Med route") == "Mediterranean"
+    assert snapshot.strangers(["Zqx"], "the Western Zqx route") == ["Zqx"]
+    answer = assistant.ask(question)
+    assert not answer.refused and "Permanent Representative of Colombia" in answer.answer
+
+
 def test_filters_restrict_retrieval(assistant):
     only_news = assistant.search("smuggling of migrants", k=10, filters=Filters(kinds=["news"]))
     assert only_news and {p.kind for p in only_news} == {"news"}
