@@ -22,6 +22,11 @@ _BOUNDARY = re.compile(
     rf"(?:(?<=\?)\s+|,?\s+and\s+(?=(?:{QUESTION_WORDS})\b)|[;:]\s+(?=(?:{QUESTION_WORDS})\b))", re.I
 )
 _STARTS_ASKING = re.compile(rf"(?:{QUESTION_WORDS})\b", re.I)
+# where a clause starts: after a sentence's end, a dash, a colon or a semicolon; a clause asks
+# when it, or a piece of it after a comma, starts as a question ("Under the sea rescue
+# convention, who is responsible ...")
+_CLAUSE_START = re.compile(r"(?<=[.!?])\s+|\s+[-–—]\s+|[:;]\s+")
+_ASKING_CLAUSE = re.compile(rf"(?:{QUESTION_WORDS}|whats|has|have|had)\b", re.I)
 MIN_WORDS = 3  # "Two things:" and "thanks!" are not parts
 # "... what does the treaty say?" asks nothing new: it wants the answer from the treaty
 _SAYS_NOTHING = re.compile(
@@ -53,11 +58,29 @@ def question_parts(
     terms = differed_terms(question)
     if terms and not any(names_document(term) for term in terms):
         return [f"What counts as {term}?" for term in terms]
-    pieces = [p.strip(" ,;:-") for p in _BOUNDARY.split(question)]
+    pieces = [p.strip(" ,;:-") for p in _cut(question)]
     parts = [p for p in pieces if len(p.split()) >= MIN_WORDS and not _SAYS_NOTHING.match(p)]
     if len(parts) < 2 or not all(_STARTS_ASKING.match(p) or p.endswith("?") for p in parts[1:]):
         return [question]  # "... Niger? I want to put the numbers in context." asks one thing
     return parts
+
+
+def _cut(question: str) -> list[str]:
+    """The question cut at `_BOUNDARY`, but at "and" only after a clause that asks: "a witness
+    lives in Sweden and can't travel", "a woman who escaped her traffickers and is terrified"
+    go on saying what happened, while "is there a waiting period and what majority is
+    needed?" asks two things."""
+    pieces, start = [], 0
+    for boundary in _BOUNDARY.finditer(question):
+        said = question[start : boundary.start()]
+        clause = _CLAUSE_START.split(said)[-1]
+        if "and" in boundary.group(0).lower() and not any(
+            _ASKING_CLAUSE.match(piece.strip()) for piece in clause.split(",")
+        ):
+            continue
+        pieces.append(said)
+        start = boundary.end()
+    return [*pieces, question[start:]]
 
 
 def differed_terms(question: str) -> list[str]:

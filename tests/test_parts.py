@@ -34,6 +34,25 @@ def test_a_part_keeps_its_question_mark_so_the_scene_before_it_is_told_apart():
     assert "Agadez" not in asking_part(first)
 
 
+def test_and_cuts_a_question_only_after_a_clause_that_asks():
+    """ "... lives in Sweden and can't travel" goes on telling what happened ("can" is a
+    question word); "is there a waiting period and what majority is needed?" asks two
+    things, and so does a clause asking after a comma."""
+    for told in [
+        "A key witness lives in Sweden and can't travel to testify. Is video link possible?",
+        "We have a woman at our shelter who escaped her traffickers and is terrified of being"
+        " deported. Is there anything saying she could stay?",
+    ]:
+        assert question_parts(told) == [told]
+    assert question_parts("is there a waiting period and what majority is needed?") == [
+        "is there a waiting period",
+        "what majority is needed?",
+    ]
+    assert question_parts(
+        "Under the sea convention, who must rescue people, and is there a deadline?"
+    ) == ["Under the sea convention, who must rescue people", "is there a deadline?"]
+
+
 def test_one_question_stays_whole():
     for whole in [
         "Can migrants and asylum seekers be detained?",
