@@ -198,7 +198,9 @@ class Snapshot:
         """The corpus's word that a name of the question cuts short after the same word before
         it, or None: "the Western Med route" (the corpus's "Western Mediterranean"), "our
         Permanent Rep" ("Permanent Representative")."""
-        if not name.isalpha() or name.isupper() or not unknown([name], self._vocabulary, set):
+        if len(name) < 3 or not name.isalpha() or name.isupper():
+            return None  # an acronym, or too short to stand for one word
+        if not unknown([name], self._vocabulary, set):
             return None  # a name the corpus knows as it is
         before = re.search(rf"([A-Za-z]+)\s+{re.escape(name)}\b", question)
         if before is None:
