@@ -19,7 +19,9 @@ from assistant.snapshot import Snapshot
 # a part's asking sentence from the scene set before it by it), after ", and" / "; " / ": " before
 # a question word
 _BOUNDARY = re.compile(
-    rf"(?:(?<=\?)\s+|,?\s+and\s+(?=(?:{QUESTION_WORDS})\b)|[;:]\s+(?=(?:{QUESTION_WORDS})\b))", re.I
+    rf"(?:(?<=\?)\s+|(?P<joined>,?\s+and\s+)(?=(?:{QUESTION_WORDS})\b)"
+    rf"|[;:]\s+(?=(?:{QUESTION_WORDS})\b))",
+    re.I,
 )
 _STARTS_ASKING = re.compile(rf"(?:{QUESTION_WORDS})\b", re.I)
 # where a clause starts: after a sentence's end, a dash, a colon or a semicolon; a clause asks
@@ -74,7 +76,7 @@ def _cut(question: str) -> list[str]:
     for boundary in _BOUNDARY.finditer(question):
         said = question[start : boundary.start()]
         clause = _CLAUSE_START.split(said)[-1]
-        if "and" in boundary.group(0).lower() and not any(
+        if boundary.group("joined") and not any(
             _ASKING_CLAUSE.match(piece.strip()) for piece in clause.split(",")
         ):
             continue
