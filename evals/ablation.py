@@ -10,6 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from tqdm import tqdm
+
 from evals.answering import evaluate
 from evals.engines import PalermoEngine
 from evals.metrics import aggregate
@@ -86,12 +88,13 @@ SHOWN = ("all_facts", "citation_support", "hit@5", "refusal_recall", "false_refu
 
 
 def ablate(assistant: Any, set_paths: list[Path], components: list[str]) -> dict[str, Any]:
-    """{set: {"all": figures, component: figures with it off}} for the default engine."""
+    """{set: {"all": figures, component: figures with it off}} for the default engine (the
+    whole table is one run of every set per component: a progress bar counts the components)."""
     base = assistant.settings
     table: dict[str, dict[str, dict[str, float]]] = {p.stem: {} for p in set_paths}
     cases = {p.stem: load_set(p) for p in set_paths}
     try:
-        for off in ["", *components]:
+        for off in tqdm(["", *components], desc="Ablating", unit="component"):
             assistant.settings = base.model_copy(update={"ablate": [off] if off else []})
             for name, members in cases.items():
                 rows = evaluate(members, PalermoEngine(assistant), assistant.embedder, False)
