@@ -75,14 +75,17 @@ def _cut(question: str) -> list[str]:
     pieces, start = [], 0
     for boundary in _BOUNDARY.finditer(question):
         said = question[start : boundary.start()]
-        clause = _CLAUSE_START.split(said)[-1]
-        if boundary.group("joined") and not any(
-            _ASKING_CLAUSE.match(piece.strip()) for piece in clause.split(",")
-        ):
+        if boundary.group("joined") and not _last_clause_asks(said):
             continue
         pieces.append(said)
         start = boundary.end()
     return [*pieces, question[start:]]
+
+
+def _last_clause_asks(said: str) -> bool:
+    """Whether the last clause of `said`, or a piece of it after a comma, starts as a question."""
+    clause = _CLAUSE_START.split(said)[-1]
+    return any(_ASKING_CLAUSE.match(piece.strip()) for piece in clause.split(","))
 
 
 def differed_terms(question: str) -> list[str]:
