@@ -208,8 +208,10 @@ def _add_tool_commands(commands: Any) -> None:
     )
     evaluate.add_argument(
         "--ablate",
-        action="store_true",
-        help="also run each set with each engine component switched off (evals/ablation.py)",
+        nargs="*",
+        metavar="COMPONENT",
+        help="also run each set with each engine component switched off in turn, or only "
+        "those named (evals/ablation.py; 'a+b' switches a and b off together)",
     )
     evaluate.add_argument(
         "--judge",

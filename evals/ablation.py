@@ -15,7 +15,7 @@ from tqdm import tqdm
 from evals.answering import evaluate
 from evals.engines import PalermoEngine
 from evals.metrics import aggregate
-from evals.sets import load_set
+from evals.sets import EvalSetError, load_set
 
 # component -> what it does (one line each; the code that honours it names it the same way)
 COMPONENTS = {
@@ -87,15 +87,28 @@ COMPONENTS = {
 SHOWN = ("all_facts", "citation_support", "hit@5", "refusal_recall", "false_refusal")
 
 
+def rows_asked(names: list[str]) -> list[str]:
+    """The table's rows: every component when none is named, else those named ('a+b' is one row
+    with a and b off together). An unknown name is an error that lists the components."""
+    unknown = [n for row in names for n in row.split("+") if n not in COMPONENTS]
+    if unknown:
+        raise EvalSetError(
+            f"--ablate: unknown component(s) {', '.join(unknown)}; choose from "
+            + ", ".join(COMPONENTS)
+        )
+    return names or list(COMPONENTS)
+
+
 def ablate(assistant: Any, set_paths: list[Path], components: list[str]) -> dict[str, Any]:
     """{set: {"all": figures, component: figures with it off}} for the default engine (the
-    whole table is one run of every set per component: a progress bar counts the components)."""
+    whole table is one run of every set per component: a progress bar counts the components).
+    A component 'a+b' switches a and b off together."""
     base = assistant.settings
     table: dict[str, dict[str, dict[str, float]]] = {p.stem: {} for p in set_paths}
     cases = {p.stem: load_set(p) for p in set_paths}
     try:
         for off in tqdm(["", *components], desc="Ablating", unit="component"):
-            assistant.settings = base.model_copy(update={"ablate": [off] if off else []})
+            assistant.settings = base.model_copy(update={"ablate": off.split("+") if off else []})
             for name, members in cases.items():
                 rows = evaluate(members, PalermoEngine(assistant), assistant.embedder, False)
                 overall = aggregate([(r["case"], r["metrics"]) for r in rows])
@@ -123,6 +136,10 @@ def markdown(table: dict[str, Any]) -> str:
                 value = row[metric]
                 delta = "" if component == "all" else f" ({value - full[metric]:+.3f})"
                 cells.append(f"{value:.3f}{delta}")
-        what = COMPONENTS.get(component, "the whole engine")
+        what = (
+            " and ".join(COMPONENTS[c] for c in component.split("+"))
+            if component != "all"
+            else "the whole engine"
+        )
         lines.append(f"| {component} | " + " | ".join(cells) + f" | {what} |")
     return "\n".join(lines) + "\n"

@@ -239,6 +239,11 @@ def run_cli(args: argparse.Namespace, settings: Settings) -> int:
     try:
         for path in sets:
             load_set(path)  # a malformed set stops the run before any case is answered
+        ablated = getattr(args, "ablate", None)
+        if ablated is not None:
+            from evals.ablation import ablate, markdown, rows_asked
+
+            ablated = rows_asked(ablated)  # an unknown component stops it too
         judge = Judge.from_settings(settings) if args.judge else None
         from assistant.service import Assistant
 
@@ -257,10 +262,8 @@ def run_cli(args: argparse.Namespace, settings: Settings) -> int:
                 baselines[set_name([path])] = baseline_of(report["engines"][engines[0]]["overall"])
                 args.baseline.write_text(json.dumps(baselines, indent=2) + "\n", encoding="utf-8")
                 print(f"Baseline for {set_name([path])} written to {args.baseline}")
-        if getattr(args, "ablate", False):
-            from evals.ablation import COMPONENTS, ablate, markdown
-
-            table = markdown(ablate(assistant, sets, list(COMPONENTS)))
+        if ablated is not None:
+            table = markdown(ablate(assistant, sets, ablated))
             (args.out / "ablation.md").write_text(table, encoding="utf-8")
             print(f"\n{table}\nAblation table: {args.out}/ablation.md")
     except (EvalSetError, LLMConfigError) as err:

@@ -279,12 +279,26 @@ def test_ablation_switches_one_component_off_at_a_time(assistant, tmp_path):
         "".join(json.dumps({**c, "answerable": False}) + "\n" for c in cases), encoding="utf-8"
     )
     before = assistant.settings
-    table = ablate(assistant, [path], ["strangers", "threshold"])
+    table = ablate(assistant, [path], ["strangers", "threshold", "strangers+threshold"])
     assert assistant.settings is before  # the shared assistant is left as it was
     assert table["near"]["all"]["refusal_recall"] == 1.0
-    assert set(table["near"]) == {"all", "strangers", "threshold"}
+    assert set(table["near"]) == {"all", "strangers", "threshold", "strangers+threshold"}
     text = markdown(table)
     assert "| strangers |" in text and "never mentions" in text
+    assert "| strangers+threshold |" in text
+
+
+def test_ablate_takes_every_component_or_those_named():
+    from evals.ablation import COMPONENTS, rows_asked
+    from evals.sets import EvalSetError
+
+    assert build_parser().parse_args(["eval", "--ablate"]).ablate == []
+    assert build_parser().parse_args(["eval"]).ablate is None
+    named = build_parser().parse_args(["eval", "--ablate", "bm25", "seats+dense"]).ablate
+    assert rows_asked(named) == ["bm25", "seats+dense"]
+    assert rows_asked([]) == list(COMPONENTS)
+    with pytest.raises(EvalSetError, match="unknown component.*bm52.*choose from strangers"):
+        rows_asked(["bm25+bm52"])
 
 
 def test_eval_finds_its_sets_and_baseline_from_any_working_folder(tmp_path, monkeypatch):
