@@ -1,14 +1,16 @@
 """Step 4 of the answer engine: decide whether to refuse instead of answering.
 
-The engine refuses when the best support is too weak, when the question names something the
-documents never mention, or when the sources lack what the question pins down (a figure, a date,
-a year, or what `asked_for.missing` finds lacking); the refusal says why when it can.
+The engine refuses when the question is not in English (`language`), when the best support is
+too weak, when the question names something the documents never mention, or when the sources lack
+what the question pins down (a figure, a date, a year, or what `asked_for.missing` finds
+lacking); the refusal says why when it can.
 """
 
 from __future__ import annotations
 
 from assistant.asked_for import missing
 from assistant.candidates import Candidate
+from assistant.language import NOT_ENGLISH, in_english
 from assistant.question import Question
 from assistant.question_kinds import (
     ASKS_FOR_CALENDAR_DATE,
@@ -64,7 +66,10 @@ def refusal_for(
     similarity: Similarity,
 ) -> str | None:
     """The refusal to give instead of quoting the chosen sentences, or None to answer;
-    `found` is the pool's support and `too_weak` `weak`'s verdict on it."""
+    `found` is the pool's support and `too_weak` `weak`'s verdict on it. A question the engine
+    cannot read (not in English) is told so whatever the pool holds."""
+    if not in_english(question.text):
+        return NOT_ENGLISH
     lacking = missing(
         question.text,
         [c.text for c in chosen],

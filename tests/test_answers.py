@@ -727,3 +727,16 @@ def test_an_answer_says_how_long_each_step_took(assistant):
     timings = assistant.ask("What is GLO.ACT?").timings_ms
     assert {"embed", "retrieve", "answer", "total"} <= set(timings)
     assert timings["total"] >= timings["embed"] + timings["retrieve"] + timings["answer"] - 1
+
+
+def test_a_question_in_another_language_is_asked_again_in_english(assistant):
+    """Asked in French, the engine matched "Protocole" and "migrants" and quoted an article on
+    training officials; it now says it reads English only. The same question in English is
+    answered by Article 5."""
+    from assistant.language import NOT_ENGLISH
+
+    french = assistant.ask("Les migrants peuvent-ils être poursuivis pour avoir été introduits?")
+    assert french.refused and french.answer == NOT_ENGLISH and not french.citations
+    english = assistant.ask("Can migrants be prosecuted for having been smuggled?")
+    assert not english.refused
+    assert "Migrants shall not become liable to criminal prosecution" in english.answer
