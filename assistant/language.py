@@ -3,11 +3,11 @@
 The documents, the embedding model (all-MiniLM-L6-v2) and the word index are English. Asked
 "Que dit le Protocole sur la responsabilité pénale des migrants?", the engine matched
 "Protocole" and "migrants" and quoted an article on training officials: a confident answer to a
-question it could not read. A question in another language is told so, and asked again in
-English, instead. The language is told by its function words (bm25s's stopword lists): English
-questions use "the", "what", "does"; a question that uses more of another language's than of
-English's is in that language. A question in another script (Arabic, Cyrillic, Chinese) is told
-by its letters.
+question it could not read. Now the asker is told so and asked to ask in English. A language
+shows in its function words (bm25s's stopword lists): English questions use "the", "what",
+"does", and a question that uses more of one other language's than of English's is not in
+English (which language it is, function words tell poorly: Spanish from Portuguese). Another
+script (Arabic, Cyrillic, Chinese) shows in the letters.
 """
 
 from __future__ import annotations
