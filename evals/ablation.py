@@ -7,6 +7,7 @@ not lower the test set's figures does not earn its place (evals/README.md).
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -134,6 +135,9 @@ def markdown(table: dict[str, Any]) -> str:
             row, full = table[s][component], table[s]["all"]
             for metric in ("all_facts", "citation_support", "refusal_recall", "false_refusal"):
                 value = row[metric]
+                if math.isnan(value):  # a set with no case of the kind ("refused": none beyond)
+                    cells.append("–")
+                    continue
                 delta = "" if component == "all" else f" ({value - full[metric]:+.3f})"
                 cells.append(f"{value:.3f}{delta}")
         what = (

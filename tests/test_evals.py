@@ -286,6 +286,7 @@ def test_ablation_switches_one_component_off_at_a_time(assistant, tmp_path):
     text = markdown(table)
     assert "| strangers |" in text and "never mentions" in text
     assert "| strangers+threshold |" in text
+    assert "nan" not in text  # no answerable case: no facts, shown as "–"
 
 
 def test_ablate_takes_every_component_or_those_named():
