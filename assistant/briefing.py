@@ -66,7 +66,8 @@ def claims(answer: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]]]]:
     end = 0
     for match in _MARKERS.finditer(text):
         numbers = [int(n) for n in re.findall(r"\d+", match.group(2))]
-        out.append((match.group(1).strip(), [by_n[n] for n in numbers if n in by_n]))
+        claim = " ".join(match.group(1).split())  # a bullet of its own: a list's lines joined
+        out.append((claim, [by_n[n] for n in numbers if n in by_n]))
         end = match.end()
     rest = text[end:].strip()
     if rest:

@@ -1,7 +1,7 @@
 """Step 5 of the answer engine: compose the answer from the chosen sentences.
 
 Each sentence is quoted verbatim and followed by its citation marker; neighbours of one passage
-merge into one quote with one citation.
+merge into one quote with one citation, its lines (a list's items) kept apart.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import re
 from collections.abc import Collection
 from typing import Any
 
-from assistant.candidates import Candidate, passages_best_first
+from assistant.candidates import Candidate, is_list_item, passages_best_first
 from assistant.records import Citation
 
 
@@ -65,7 +65,7 @@ def compose(
                 ]
                 previous.end = candidate.end
                 previous.score = max(previous.score, candidate.score)
-                parts[-1] = f"{' '.join(previous.quote.split())} [{previous.n}]"
+                parts[-1] = f"{as_shown(previous.quote)} [{previous.n}]"
                 continue
         citation = Citation(
             n=len(citations) + 1,
@@ -84,8 +84,22 @@ def compose(
             main=passage.chunk_id in answers,
         )
         citations.append(citation)
-        parts.append(f"{' '.join(candidate.text.split())} [{citation.n}]")
+        parts.append(f"{as_shown(candidate.text)} [{citation.n}]")
     return " ".join(parts), citations
+
+
+def as_shown(quote: str) -> str:
+    """A quote as the answer shows it: one space between words, and the document's paragraphs
+    and list items on lines of their own ("a) ...", "- b. ...", not run together). A line that
+    breaks a sentence (a plain-text file wrapped at 72 characters) joins the next."""
+    lines = [" ".join(line.split()) for line in quote.split("\n") if line.strip()]
+    shown = lines[:1]
+    for line in lines[1:]:
+        if shown[-1].endswith((".", ":", ";", "!", "?")) or is_list_item(line):
+            shown.append(line)
+        else:
+            shown[-1] += f" {line}"
+    return "\n".join(shown)
 
 
 _MARKERS = re.compile(r"\[(\d+)\]")

@@ -32,12 +32,17 @@ def _print_passage(number: str, passage: Passage | Any, quote: str) -> None:
         print(f"    {line}")
 
 
+def _fill(paragraph: str) -> str:
+    """A paragraph wrapped at 100 characters, each of its lines (a list's items) on its own."""
+    return "\n".join(textwrap.fill(line, width=100) for line in paragraph.split("\n"))
+
+
 def render_answer(answer: Answer) -> None:
     """The answer as the chat shows it: a paragraph per quote, the answer's own quotes first
     and the context it was widened by under "N more quotes from the sources"; then where each
     stands. A refusal comes with the nearest passages, marked as not answering."""
     if answer.refused:
-        print(textwrap.fill(answer.answer, width=100))
+        print(_fill(answer.answer))
         if answer.retrieved:
             print("\nRelated passages (these do not answer the question):")
         for passage in answer.retrieved[:3]:
@@ -45,10 +50,10 @@ def render_answer(answer: Answer) -> None:
             _print_passage("-", passage, passage.text[:300] + more)
         return
     shown, rest = answer_and_context(answer.to_json())
-    print("\n\n".join(textwrap.fill(p, width=100) for p in shown))
+    print("\n\n".join(_fill(p) for p in shown))
     if rest:
         print(f"\n{context_label(rest)}:\n")
-        print("\n\n".join(textwrap.fill(p, width=100) for p in rest))
+        print("\n\n".join(_fill(p) for p in rest))
     print("\nSources:")
     for citation in answer.citations:
         _print_place(f"[{citation.n}]", citation)

@@ -549,7 +549,7 @@ def test_the_answer_opens_the_text_and_the_context_it_was_widened_by_follows():
         sentence.passage = replace(context[0].passage, chunk_id="p:1")
         sentence.score = 2.0
     text, citations = compose([answer[1], context[0], answer[0], answer[2]], [answer[1]])
-    assert text == "Answer 0 here. Answer 1 here. Answer 2 here. [1] Context opens. [2]"
+    assert text == "Answer 0 here.\nAnswer 1 here.\nAnswer 2 here. [1] Context opens. [2]"
     assert [c.main for c in citations] == [True, False]
     assert all(c.main for c in compose([answer[1], context[0]])[1])  # default: all the answer
 
@@ -740,3 +740,24 @@ def test_a_question_in_another_language_is_asked_again_in_english(assistant):
     english = assistant.ask("Can migrants be prosecuted for having been smuggled?")
     assert not english.refused
     assert "Migrants shall not become liable to criminal prosecution" in english.answer
+
+
+def test_a_lists_items_keep_their_own_lines_in_the_answer(assistant):
+    """A list quoted whole read as one run-on line ("... (UNTOC) - b. Use transnational ...");
+    its items now stand on lines of their own, as in the document, and the briefing note's
+    bullet for it is one line."""
+    from assistant.briefing import claims
+    from assistant.compose import as_shown
+
+    assert (
+        as_shown("For the purposes:\n\na)  One;\nb) Two.") == "For the purposes:\na) One;\nb) Two."
+    )
+    assert as_shown("- a. Promote it\n- b. Use it") == "- a. Promote it\n- b. Use it"
+    assert as_shown("a sentence wrapped\nat the margin.") == "a sentence wrapped at the margin."
+    answer = assistant.ask("What are aggravating circumstances for smuggling?")
+    listed = [c for c in answer.citations if "\n" in c.quote]
+    assert listed, answer.answer
+    for citation in listed:
+        assert as_shown(citation.quote) + f" [{citation.n}]" in answer.answer
+    assert "\na) That endanger, or are likely to endanger" in answer.answer
+    assert all("\n" not in claim for claim, _ in claims(answer.to_json()))
