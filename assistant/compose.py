@@ -95,7 +95,7 @@ def as_shown(quote: str) -> str:
     lines = [" ".join(line.split()) for line in quote.split("\n") if line.strip()]
     shown = lines[:1]
     for line in lines[1:]:
-        if shown[-1].endswith((".", ":", ";", "!", "?")) or is_list_item(line):
+        if shown[-1].rstrip("”’\"')]").endswith((".", ":", ";", "!", "?")) or is_list_item(line):
             shown.append(line)
         else:
             shown[-1] += f" {line}"

@@ -754,6 +754,9 @@ def test_a_lists_items_keep_their_own_lines_in_the_answer(assistant):
     )
     assert as_shown("- a. Promote it\n- b. Use it") == "- a. Promote it\n- b. Use it"
     assert as_shown("a sentence wrapped\nat the margin.") == "a sentence wrapped at the margin."
+    assert as_shown("She said: “We act.”\nThe next paragraph.") == (
+        "She said: “We act.”\nThe next paragraph."
+    )
     answer = assistant.ask("What are aggravating circumstances for smuggling?")
     listed = [c for c in answer.citations if "\n" in c.quote]
     assert listed, answer.answer
