@@ -79,10 +79,15 @@ def quotable(text: str) -> bool:
 def _title_case(text: str) -> bool:
     """A byline or title ("United Nations Office on Drugs and Crime (UNODC)"): no closing stop,
     and most words capitalised."""
-    if _CLOSING_STOP.search(text):
+    if closes_sentence(text):
         return False
     words = [w for w in text.split() if w[:1].isalpha()]
     return bool(words) and sum(w[0].isupper() for w in words) >= 0.7 * len(words)
+
+
+def closes_sentence(text: str) -> bool:
+    """Whether a line ends as a sentence does: a stop, then perhaps closing quotes or brackets."""
+    return bool(_CLOSING_STOP.search(text))
 
 
 def is_list_item(text: str) -> bool:

@@ -10,7 +10,12 @@ import re
 from collections.abc import Collection
 from typing import Any
 
-from assistant.candidates import Candidate, is_list_item, passages_best_first
+from assistant.candidates import (
+    Candidate,
+    closes_sentence,
+    is_list_item,
+    passages_best_first,
+)
 from assistant.records import Citation
 
 
@@ -95,7 +100,7 @@ def as_shown(quote: str) -> str:
     lines = [" ".join(line.split()) for line in quote.split("\n") if line.strip()]
     shown = lines[:1]
     for line in lines[1:]:
-        if shown[-1].rstrip("”’\"')]").endswith((".", ":", ";", "!", "?")) or is_list_item(line):
+        if closes_sentence(shown[-1]) or is_list_item(line):
             shown.append(line)
         else:
             shown[-1] += f" {line}"
