@@ -159,9 +159,8 @@ class LocalModelServer:
         self.chat_format = chat_format
         self.process: subprocess.Popen[bytes] | None = None
         self.base_url = ""
-        handle, name = tempfile.mkstemp(prefix="palermo-llama-server-", suffix=".log")
-        os.close(handle)
-        self.log_path = Path(name)
+        self.log_path: Path | None = None  # made on first start; kept only if the process died
+        self.keep_log = False
         self._lock = threading.Lock()
         atexit.register(self.stop)
 
@@ -185,6 +184,10 @@ class LocalModelServer:
 
     def _start(self) -> None:
         port = _free_port()
+        if self.log_path is None:
+            handle, name = tempfile.mkstemp(prefix="palermo-llama-server-", suffix=".log")
+            os.close(handle)
+            self.log_path = Path(name)
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 self.command(port), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
@@ -201,6 +204,7 @@ class LocalModelServer:
             except OSError:
                 time.sleep(0.3)
         self._terminate()
+        self.keep_log = True
         raise ModelProcessError(
             f"the local model ({self.model_path.name}) did not start within "
             f"{START_TIMEOUT_S:g} s; see {self.log_path}"
@@ -210,12 +214,13 @@ class LocalModelServer:
         return self.process is not None and self.process.poll() is not None
 
     def exit_message(self, what: str = "stopped") -> str:
-        """Why the process is gone, with the last line it logged."""
+        """Why the process is gone, with the last line it logged (the log is then kept)."""
+        self.keep_log = True
         code = self.process.poll() if self.process is not None else None
         how = describe_exit(code) if code is not None else "is not running"
         last = ""
         try:
-            lines = self.log_path.read_text(errors="replace").strip().splitlines()
+            lines = (self.log_path or Path()).read_text(errors="replace").strip().splitlines()
             last = f"; last log line: {lines[-1][:200]}" if lines else ""
         except OSError:
             pass
@@ -234,8 +239,12 @@ class LocalModelServer:
                 self.process.wait()
 
     def stop(self) -> None:
+        """End the process; its log goes too unless a crash or failed start was reported."""
         with self._lock:
             self._terminate()
+            if self.log_path is not None and not self.keep_log:
+                self.log_path.unlink(missing_ok=True)
+                self.log_path = None
 
 
 def local_server_llm(settings: Any, options: dict[str, Any]) -> Any:

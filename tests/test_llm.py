@@ -182,8 +182,11 @@ def test_local_gguf_backend_runs_in_a_child_process(assistant, gguf: Path, no_ou
             if entry["supported"]:
                 assert _independently_supported(entry, data["retrieved"]), entry
         assert server.process.pid != os.getpid() and server.process.poll() is None
+        log = server.log_path
+        assert log is not None and log.exists()
     finally:
         server.stop()
+    assert not log.exists()  # a clean stop leaves no log behind in the temporary folder
     assert not no_outside_network
 
 
@@ -252,6 +255,10 @@ def test_a_crashed_model_process_gives_the_extractive_answer_and_restarts(
         assert "killed" not in (again.fallback_reason or "")
     finally:
         server.stop()
+    # the crash was reported with the log's path: the log stays for the reader
+    assert server.log_path is not None and server.log_path.exists()
+    assert "SIGILL" in data["fallback_reason"] and str(server.log_path) in data["fallback_reason"]
+    server.log_path.unlink()
 
 
 def test_a_model_that_cannot_load_is_a_clear_fallback(assistant, tmp_path: Path) -> None:
