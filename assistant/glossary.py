@@ -11,11 +11,13 @@ and hurt the blind test set).
 from __future__ import annotations
 
 import logging
+import re
 import tomllib
 from pathlib import Path
 
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 
+from assistant.anchors import anchors
 from ingest.word_vectors import WORD, stems_of
 
 log = logging.getLogger(__name__)
@@ -76,8 +78,13 @@ class Glossary:
         return cls(entries)
 
     def expand(self, question: str) -> list[str]:
-        """The documents' terms for the lay phrases in the question, each once."""
-        asked = _stems(question)
+        """The documents' terms for the lay phrases in the question, each once. A word of a
+        name is no lay word: UNODC's "Issue Papers" are not identity papers, nor "Frameworks
+        for Action" an action. (Acronyms still count: "ID card".)"""
+        names = {name for name in anchors(question) if not name.isupper()}
+        asked = _stems(
+            re.sub(r"[\w'’-]+", lambda w: "," if w.group(0) in names else w.group(0), question)
+        )
         terms: list[str] = []
         for entry_terms, phrases in self.entries:
             if any(phrase and _contains(asked, phrase) for phrase in phrases):

@@ -97,6 +97,70 @@ def differed_terms(question: str) -> list[str]:
     return [t.strip() for t in terms] if all(len(t.split()) <= 4 for t in terms) else []
 
 
+# "the Global Report vs the Issue Papers — how do they differ?": a side of "X vs Y" runs back to
+# the clause's start and on to its end (a colon, dash, bracket, comma or sentence end)
+_VERSUS = re.compile(r"\s+(?:vs\.?|versus)\s+", re.I)
+_SIDE_END = re.compile(r"[:;?!()\u2013\u2014]|\s-\s|,\s|\.\s")
+# "witness protection vs victim protection in UNTOC": where the right side is looked for, the
+# left side is too, unless it says where of its own
+_WHERE_IN = re.compile(r"(?<=\w)\s+(?:in|under)\s+\S.*$", re.I)
+# "— what do they share?", "how do the two differ?": asked of one side, a clause that only asks
+# for the comparison asks nothing
+_ONLY_COMPARES = re.compile(
+    r"[\s,:;\u2013\u2014-]+(?:and |so )?(?:how|what|in what ways?)\b[\w\s'’]*?\b"
+    r"(?:differ\w*|difference\w*|share|compare\w*|in common|similar\w*|the same)\W*$",
+    re.I,
+)
+
+
+def compared_sides(question: str) -> list[str]:
+    """The question asked of each side of its "X vs Y", else none: "handing someone over vs
+    sharing evidence: does it have to be a crime in both countries?" asks it of extradition and
+    of legal assistance, which two articles answer. Searched whole, the sentences on one side
+    crowded out the other's. Several "vs" pair up: the first side takes every left term."""
+    spans: list[tuple[int, int, str, str]] = []  # where "X vs Y" stands, X and Y
+    for found in _VERSUS.finditer(question):
+        start = max((b.end() for b in _SIDE_END.finditer(question, 0, found.start())), default=0)
+        after = _SIDE_END.search(question, found.end())
+        end = after.start() if after else len(question)
+        left, right = question[start : found.start()], question[found.end() : end].rstrip()
+        start += len(left) - len(left.lstrip())
+        left = left.strip(" ,")
+        if not left or not right or (spans and start < spans[-1][1]):
+            return []  # "A vs B vs C", or a side with no words
+        tail = _WHERE_IN.search(right)
+        if tail and not _WHERE_IN.search(left):
+            left += tail.group(0)  # "witness vs victim protection in UNTOC": both in UNTOC
+        if _STARTS_ASKING.match(left) and not _STARTS_ASKING.match(right):
+            return []  # "what did IOM present versus UNODC's contribution?": where X starts?
+        spans.append((start, found.end() + len(right), left, right))
+    if not spans:
+        return []
+    sides = []
+    for pick in (2, 3):
+        text, last = "", 0
+        for span in spans:
+            text += question[last : span[0]] + span[pick]
+            last = span[1]
+        side = " ".join(f"{text}{question[last:]}".split())
+        sides.append(_ONLY_COMPARES.sub("?", side) if _ONLY_COMPARES.search(side) else side)
+    return sides
+
+
+def comparison_sides(
+    question: str, snapshot: Snapshot, filters: Filters | None, off: frozenset[str] = frozenset()
+) -> list[tuple[str, Filters | None]]:
+    """The searches a comparison is answered from, each in turn (its text and filters): the
+    documents or years it names (`compared_searches`), else the sides of its "X vs Y"
+    (`compared_sides`); none for any other question."""
+    searches = compared_searches(question, snapshot, filters or Filters(), off)
+    if searches:
+        return [(question, search) for search in searches]
+    if "per_side" in off:
+        return []
+    return [(side, filters) for side in compared_sides(question)]
+
+
 def compared_searches(
     question: str, snapshot: Snapshot, filters: Filters, off: frozenset[str] = frozenset()
 ) -> list[Filters]:

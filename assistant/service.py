@@ -20,7 +20,7 @@ from assistant.encoder import encode_queries, one_thread
 from assistant.fitted_files import PROBE
 from assistant.followup import condense
 from assistant.glossary import Glossary
-from assistant.parts import compared_searches, question_parts, side_year
+from assistant.parts import comparison_sides, question_parts, side_year
 from assistant.query_adapter import ADAPTER_FILE, QueryAdapter
 from assistant.question import Question
 from assistant.question_bank import BANK_FILE, QuestionBank
@@ -240,10 +240,10 @@ class Assistant:
         judged = question if judging else ""
         for n, part in enumerate(parts):
             context = list(history) if n == 0 else [*history, {"role": "user", "content": parts[0]}]
-            base = filters or Filters()
             sides = [
-                self._draft(part, context, side, off, (snapshot, words), timings, vectors, judged)
-                for side in compared_searches(part, snapshot, base, off) or [filters]
+                self._draft(text, context, side, off, (snapshot, words), timings, vectors, judged)
+                for text, side in comparison_sides(part, snapshot, filters, off)
+                or [(part, filters)]
             ]
             drafts += weak_together(sides, off)
         return drafts, snapshot.version

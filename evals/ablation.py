@@ -55,6 +55,8 @@ COMPONENTS = {
     "per_document": "a comparison of named documents is answered from each of them in turn",
     "per_year": "... else a comparison of years is answered from each year's documents in turn"
     " ('the 2012 paper vs the 2016 article')",
+    "per_side": "... else each side of an 'X vs Y' is searched in turn, the rest of the question"
+    " asked of each ('witness protection vs victim protection')",
     "weak_together": "a comparison's sides are judged weak together: while one is answered, one"
     " refused for weak support alone is answered too",
     "condense": "expand a follow-up with the previous turn before retrieval",

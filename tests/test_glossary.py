@@ -40,6 +40,19 @@ def test_a_documents_short_name_brings_no_terms():
     assert "removal of organs" in glossary.expand("do smugglers sell their organs?")
 
 
+def test_a_word_of_a_name_is_no_lay_word(assistant: Assistant):
+    """UNODC's "Issue Papers" are not identity papers: read as a lay word, "Papers" brought the
+    Protocol's articles on travel documents, and a comparison naming the Issue Papers was
+    refused as not mentioning them."""
+    glossary = Glossary.load(GLOSSARY)
+    assert glossary.expand("What are the UNODC Issue Papers?") == []
+    assert "travel or identity document" in glossary.expand("what papers do I need?")
+    assert "travel or identity document" in glossary.expand("caught with a fake ID card")
+    answer = assistant.ask("the UNODC Issue Papers")
+    assert not answer.refused
+    assert "Issue Papers" in answer.citations[0].quote
+
+
 def test_a_hyphenated_phrase_matches_only_whole(tmp_path):
     """The stemmer keeps a hyphenated word's first part only: "stand-alone" was "stand" and
     brought its terms to "can he stand trial there?"."""

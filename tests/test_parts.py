@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from assistant.anchors import asking_part
-from assistant.parts import compared_searches, question_parts, side_year
+from assistant.parts import compared_searches, compared_sides, question_parts, side_year
 from assistant.records import Filters
 
 
@@ -105,6 +105,52 @@ def test_a_comparison_is_searched_in_each_document_or_year_it_names():
     assert side_year(years, snapshot, Filters()) is None
     only = Filters(year_from=2016, year_to=2016)
     assert side_year("what did the Bali Process do in 2016?", snapshot, only) is None
+
+
+def test_each_side_of_x_vs_y_is_asked_the_rest_of_the_question():
+    """ "X vs Y" asks its point of X and of Y: the sides run to the clause's ends, a place the
+    right side is looked in holds for the left ("in UNTOC"), and a clause that only asks for the
+    difference is left out (asked of one side it asks nothing)."""
+    assert compared_sides(
+        "handing someone over vs sharing evidence: does it have to be a crime in both countries?"
+    ) == [
+        "handing someone over: does it have to be a crime in both countries?",
+        "sharing evidence: does it have to be a crime in both countries?",
+    ]
+    assert compared_sides(
+        "witness protection vs victim protection in UNTOC — what's the difference?"
+    ) == [
+        "witness protection in UNTOC?",
+        "victim protection in UNTOC?",
+    ]
+    assert compared_sides(
+        "Frameworks for Action vs. the manuals (2012) — strategy vs training?"
+    ) == [
+        "Frameworks for Action (2012) — strategy?",
+        "the manuals (2012) — training?",
+    ]
+    # none: no "vs", three sides, or a left side that is the whole question ("what did IOM
+    # present versus UNODC's contribution?": where its X starts is unsaid)
+    assert compared_sides("how does prevention work under the protocol?") == []
+    assert compared_sides("a vs b vs c") == []
+    assert compared_sides("what did IOM present versus UNODC's contribution?") == []
+
+
+def test_a_comparison_of_two_things_in_one_document_quotes_each(assistant):
+    """The Global Report and the Issue Papers are both in the 2012 paper: searched whole, the
+    Global Report's sentences crowded out the Issue Papers', and the answer was refused."""
+    answer = assistant.ask(
+        "UNODC research products in 2012: the Global Report vs the Issue Papers — how do they "
+        "differ?"
+    )
+    assert not answer.refused
+    assert "Global Report" in answer.answer and "Issue Papers" in answer.answer
+    base = assistant.settings
+    try:
+        assistant.settings = base.model_copy(update={"ablate": ["per_side"]})
+        assert assistant.ask(answer.question).refused
+    finally:
+        assistant.settings = base
 
 
 def test_a_comparison_of_two_years_quotes_each_years_document(assistant):
