@@ -220,8 +220,9 @@ class LocalModelServer:
         how = describe_exit(code) if code is not None else "is not running"
         last = ""
         try:
-            lines = (self.log_path or Path()).read_text(errors="replace").strip().splitlines()
-            last = f"; last log line: {lines[-1][:200]}" if lines else ""
+            if self.log_path is not None:
+                lines = self.log_path.read_text(errors="replace").strip().splitlines()
+                last = f"; last log line: {lines[-1][:200]}" if lines else ""
         except OSError:
             pass
         return (
