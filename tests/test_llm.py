@@ -195,14 +195,15 @@ def test_the_model_process_ends_when_its_parent_is_killed(gguf: Path) -> None:
     starter = (
         "import sys; from pathlib import Path; from assistant.local_model import LocalModelServer;"
         "s = LocalModelServer(Path(sys.argv[1]), 2048, chat_format='gemma'); s.ensure_running();"
-        "print(s.process.pid, flush=True); import time; time.sleep(600)"
+        "print(s.process.pid, s.log_path, flush=True); import time; time.sleep(600)"
     )
     parent = subprocess.Popen(
         [sys.executable, "-c", starter, str(gguf)], stdout=subprocess.PIPE, text=True
     )
-    child = 0
+    child, log = 0, None
     try:
-        child = int(parent.stdout.readline())
+        pid, path = parent.stdout.readline().split(maxsplit=1)
+        child, log = int(pid), Path(path.strip())
         os.kill(child, 0)  # serving
         parent.kill()
         parent.wait()
@@ -214,6 +215,8 @@ def test_the_model_process_ends_when_its_parent_is_killed(gguf: Path) -> None:
         parent.kill()
         if child and _alive(child):  # a failed run leaves no model behind either
             os.kill(child, signal.SIGKILL)
+        if log is not None:  # a killed parent cannot remove its model's log
+            log.unlink(missing_ok=True)
 
 
 def _alive(pid: int) -> bool:
@@ -286,6 +289,10 @@ def test_a_model_that_cannot_load_is_a_clear_fallback(assistant, tmp_path: Path)
         and "exited with status" in data["fallback_reason"]
     )
     assert "broken.gguf" in data["fallback_reason"]
+    # the failed start was reported with the log's path: the log stays for the reader
+    log = llm._server.log_path
+    assert log is not None and str(log) in data["fallback_reason"]
+    log.unlink()
 
 
 def test_gguf_metadata_is_read_without_loading_the_model(gguf: Path, tmp_path: Path) -> None:
