@@ -118,7 +118,7 @@ def compared_sides(question: str) -> list[str]:
     sharing evidence: does it have to be a crime in both countries?" asks it of extradition and
     of legal assistance, which two articles answer. Searched whole, the sentences on one side
     crowded out the other's. Several "vs" pair up: the first side takes every left term."""
-    spans: list[tuple[int, int, str, str]] = []  # where "X vs Y" stands, X and Y
+    spans: list[tuple[int, int, tuple[str, str]]] = []  # where "X vs Y" stands, and (X, Y)
     for found in _VERSUS.finditer(question):
         start = max((b.end() for b in _SIDE_END.finditer(question, 0, found.start())), default=0)
         after = _SIDE_END.search(question, found.end())
@@ -133,17 +133,14 @@ def compared_sides(question: str) -> list[str]:
             left += tail.group(0)  # "witness vs victim protection in UNTOC": both in UNTOC
         if _STARTS_ASKING.match(left) and not _STARTS_ASKING.match(right):
             return []  # "what did IOM present versus UNODC's contribution?": where X starts?
-        spans.append((start, found.end() + len(right), left, right))
-    if not spans:
-        return []
+        spans.append((start, found.end() + len(right), (left, right)))
     sides = []
-    for pick in (2, 3):
+    for side in (0, 1) if spans else ():
         text, last = "", 0
-        for span in spans:
-            text += question[last : span[0]] + span[pick]
-            last = span[1]
-        side = " ".join(f"{text}{question[last:]}".split())
-        sides.append(_ONLY_COMPARES.sub("?", side) if _ONLY_COMPARES.search(side) else side)
+        for begin, end, terms in spans:
+            text += question[last:begin] + terms[side]
+            last = end
+        sides.append(_ONLY_COMPARES.sub("?", " ".join(f"{text}{question[last:]}".split())))
     return sides
 
 
