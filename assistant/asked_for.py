@@ -134,25 +134,26 @@ _PARTY_STATUS = re.compile(r"\b(part(y|ies)|ratif\w*|sign\w*|acce(ded|ssion)|mem
 _JOINING = re.compile(rf"{_PARTY_STATUS.pattern}|\b(join\w*|accede|reservations?)\b", re.I)
 # "which countries", "which other states", "which EU countries", "list the Central American
 # states"; not "what must States do", "what States Parties shall ..." nor what they must do
-# ("what countries must report to it", "which States should get technical assistance")
+# ("what countries must report to it", "which States in particular are expected to share
+# information") or what they are doing ("find out what countries are doing under it")
 ASKS_FOR_COUNTRIES = re.compile(
     r"\b(which|what|list( of)?( the)?|name( the)?)\s+((other|member|partner)\s+)?"
     r"(?-i:[A-Z][\w'’-]*\s+){0,2}((member|partner)\s+)?(countries|states|nations)\b(?!\s+part)"
-    r"(?!\s+(must|should|shall|ought|ha(ve|s)\s+to|needs?\s+to|(are|is)\s+(required|expected|"
-    r"obliged|supposed)\s+to)\b)",
+    r"(?!\s+((in\s+particular|especially|exactly)\s+)?(must|should|shall|ought|ha(ve|s)\s+to|"
+    r"needs?\s+to|(are|is)\s+(required|expected|obliged|supposed)\s+to|are\s+doing)\b)",
     re.I,
 )
 
 
 # countries named by what they are rather than by name: "which countries does the protocol
-# single out?" is answered by "States Parties with common borders or located on routes along
-# which migrants are smuggled", "which countries get implementation assistance?" by
+# single out?" is answered by "States Parties, in particular those with common borders or located
+# on routes along which migrants are smuggled", "which countries get implementation assistance?" by
 # "developing countries and countries with economies in transition"
 COUNTRY_KIND = re.compile(
     r"\b(developing|transit|neighbou?ring|coastal|flag|requesting|requested|receiving|sending|"
     r"affected)\s+(countries|States)\b|"
-    r"\b(countries|States)(\s+Parties)?\s+(of\s+(origin|transit|destination)|with\s+common\s+"
-    r"borders|(situated|located)\s+on|with\s+economies\s+in\s+transition)\b",
+    r"\b(countries|States)(\s+Parties)?\s+(of\s+(origin|transit|destination)|with\s+economies\s+"
+    r"in\s+transition)\b|\b(with\s+common\s+borders|(situated|located)\s+on\s+routes)\b",
     re.I,
 )
 

@@ -40,6 +40,10 @@ def test_only_questions_for_a_list_of_countries_ask_for_one():
         "Which States should get technical assistance?",
         "Which States have to inform the Secretary-General?",
         "what states are supposed to offer survivors",
+        "which countries in particular are expected to share info under the treaty?",
+        # what they do, not which of them: "how does the Conference find out what countries
+        # are doing under the convention"
+        "how does it find out what countries are doing",
     ]:
         assert not ASKS_FOR_COUNTRIES.search(not_asked), not_asked
 
@@ -71,9 +75,10 @@ def test_a_kind_of_country_answers_which_countries_the_documents_single_out():
     ]
     asked = "Which countries get implementation assistance under the convention?"
     assert missing(asked, kinds, [_passage("2000-11-15")]) is None
+    # the Smuggling Protocol's own words (Article 10), the kind set off by a comma
     routes = [
-        "States Parties with common borders or located on routes along which migrants are"
-        " smuggled shall exchange information."
+        "States Parties, in particular those with common borders or located on routes along"
+        " which migrants are smuggled, shall ... exchange among themselves ... information"
     ]
     assert (
         missing("which countries does the protocol single out?", routes, [_passage("2000")]) is None
