@@ -14,7 +14,7 @@ from typing import Any
 _REFERRING = re.compile(
     r"\b(it|its|it's|they|them|their|theirs|this|that|these|those|she|he|her|his|him|there|"
     r"same|former|latter|above|previous|next|mentioned|such|each|both|either|neither|similar|"
-    r"similarly|likewise)\b",
+    r"similarly|likewise)\b|\bthe\s+[\w-]+\s+ones?\b",  # "the smuggling one": one said before
     re.I,
 )
 _CONTINUING = re.compile(

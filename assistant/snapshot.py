@@ -121,7 +121,18 @@ class Snapshot:
             for m in pattern.finditer(text)
             for doc_id in doc_ids
         ]
-        return named + grouped
+        return named + grouped + self._kind_left_out(text)
+
+    def _kind_left_out(self, text: str) -> list[tuple[str, int, int]]:
+        """(doc id, start, end) of each held instrument named with "one" for its kind: "is the
+        smuggling one any different from the trafficking one?" names the two protocols, as "the
+        smuggling protocol" would; "the firearms one" names none the corpus holds."""
+        return [
+            (doc_id, m.start(1), m.end())
+            for m in _ONE_FOR_KIND.finditer(text)
+            for doc_id, pattern in self.names.items()
+            if any(pattern.fullmatch(f"{m[1]} {kind}") for kind in _KINDS)
+        ]
 
     @cached_property
     def _kind_alone(self) -> re.Pattern[str] | None:
@@ -315,6 +326,9 @@ _INSIDE_INSTRUMENT = re.compile(
     re.I,
 )
 _COORDINATED = re.compile(r"\b(\w+) and (?:the )?(\w+) (\w+?)s\b")
+# "the trafficking one": an instrument named with "one" in place of its kind
+_ONE_FOR_KIND = re.compile(r"\bthe\s+([\w-]+)\s+one\b", re.I)
+_KINDS = ("protocol", "convention")
 
 
 def _distribute(text: str) -> str:

@@ -255,7 +255,11 @@ def test_a_question_comparing_what_came_before_is_a_follow_up():
     """ "what does each do" and "anything similar in the protocol?" name nothing of their own:
     they are read with the turn before them, and a question that names its subject is not."""
     history = [{"role": "user", "content": "the UN.GIFT initiative vs the trust fund for victims"}]
-    for leaning in ["what does each do", "anything similar in the smuggling protocol?"]:
+    for leaning in [
+        "what does each do",
+        "anything similar in the smuggling protocol?",
+        "does the trafficking one go as far?",  # "one" stands for what was said before
+    ]:
         assert is_dependent(leaning) and "UN.GIFT" in condense(leaning, history)
     assert not is_dependent("What does the Smuggling Protocol say about fraudulent documents?")
 
@@ -405,6 +409,23 @@ def test_a_document_name_inside_another_instruments_name_does_not_name_that_docu
     assert "untoc" in snapshot.mentioned("What do the protocols to the Palermo Convention add?")
     answer = assistant.ask(firearms)
     assert answer.refused and "does not hold the firearms protocol" in answer.answer
+
+
+def test_an_instrument_named_with_one_for_its_kind_names_it(assistant):
+    """ "the trafficking one" is the Trafficking Protocol: a comparison of "the smuggling one"
+    and "the trafficking one" is searched in each protocol, not in whatever mentions both."""
+    snapshot = assistant._snapshot
+    asked = "is the smuggling one any different from the trafficking one on this?"
+    assert snapshot.mentioned(asked) == ["smuggling-protocol", "trafficking-protocol"]
+    assert snapshot.mentioned("does the firearms one say so?") == []  # not held
+    assert snapshot.mentioned("the database one") == []
+    answer = assistant.ask(
+        "can either protocol be used to get around refugee law and return people to persecution?"
+        " is the smuggling one any different from the trafficking one here?"
+    )
+    quoted = {c.doc_id for c in answer.citations}
+    assert {"smuggling-protocol", "trafficking-protocol"} <= quoted
+    assert "non-refoulement" in answer.answer
 
 
 def test_a_list_lead_in_brings_its_own_items_but_not_the_parent_list():
