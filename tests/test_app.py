@@ -207,6 +207,24 @@ def test_briefing_note_export_from_the_conversation(app_url):
     assert "[^1]" in markdown and "[^1]: " in markdown and "2 questions" in status
 
 
+def test_note_folders_are_removed_once_served_and_at_exit():
+    """Gradio serves an exported note from its own cache, so the app's own copy is removed at a
+    later export once old enough, and every one when the process exits."""
+    from ui.briefing import NoteFolders
+
+    folders = NoteFolders(keep=0.0)
+    first = folders.new()
+    (first / "note.md").write_text("x", encoding="utf-8")
+    second = folders.new()
+    assert not first.exists() and second.is_dir()
+    kept = NoteFolders(keep=3600.0)
+    recent = [kept.new(), kept.new()]
+    assert all(folder.is_dir() for folder in recent)
+    kept.clear()  # what the process's exit does
+    folders.clear()
+    assert not any(folder.exists() for folder in [*recent, second])
+
+
 def test_new_conversation_clears_this_session_only(app_url):
     session = client(app_url)
     ask(session, "What is GLO.ACT?")

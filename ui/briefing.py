@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
+import shutil
 import tempfile
+import threading
+import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +16,37 @@ import gradio as gr
 
 from assistant.briefing import note_from_turns, to_docx, to_markdown
 from ui.formatting import turn_choices
+
+
+class NoteFolders:
+    """The folders one app writes its notes into. Gradio serves a copy from its own cache as soon
+    as an export returns, so each folder is removed at a later export once `keep` seconds old,
+    and every one when the app's process exits: the app leaves no note behind in /tmp."""
+
+    def __init__(self, keep: float = 60.0) -> None:
+        self.keep = keep
+        self._made: list[tuple[float, Path]] = []
+        self._lock = threading.Lock()
+        atexit.register(self.clear)
+
+    def new(self) -> Path:
+        """A new folder for one export (older ones removed)."""
+        now = time.monotonic()
+        self._remove(lambda made: made <= now - self.keep)
+        folder = Path(tempfile.mkdtemp(prefix="palermo-note-"))
+        with self._lock:
+            self._made.append((now, folder))
+        return folder
+
+    def clear(self) -> None:
+        self._remove(lambda made: True)
+
+    def _remove(self, old: Any) -> None:
+        with self._lock:
+            gone = [folder for made, folder in self._made if old(made)]
+            self._made = [(made, folder) for made, folder in self._made if not old(made)]
+        for folder in gone:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def export_button() -> gr.Button:
@@ -41,14 +77,16 @@ def note_options() -> tuple[gr.Textbox, gr.CheckboxGroup]:
     return note_title, note_pick
 
 
-def export_note(title: str, selected: list[int], turns: list[dict[str, Any]]) -> tuple[Any, str]:
+def export_note(
+    folders: NoteFolders, title: str, selected: list[int], turns: list[dict[str, Any]]
+) -> tuple[Any, str]:
     """Write the conversation (or the selected answers) as a DOCX and a Markdown note."""
     if not turn_choices(turns):
         return gr.update(
             value=None, visible=False
         ), "Ask a question first: the note is made from the answers."
     note = note_from_turns(turns, title, [int(i) for i in selected] if selected else None)
-    folder = Path(tempfile.mkdtemp(prefix="palermo-note-"))
+    folder = folders.new()
     stem = f"briefing-note-{dt.date.today().isoformat()}"
     docx_path = to_docx(note, folder / f"{stem}.docx")
     md_path = folder / f"{stem}.md"
@@ -67,7 +105,7 @@ def wire(
     note_status: gr.Markdown,
 ) -> None:
     export.click(
-        export_note,
+        partial(export_note, NoteFolders()),
         [note_title, note_pick, turns],
         [note_files, note_status],
         api_name="export_note",
