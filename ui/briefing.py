@@ -8,6 +8,7 @@ import shutil
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -41,7 +42,7 @@ class NoteFolders:
     def clear(self) -> None:
         self._remove(lambda made: True)
 
-    def _remove(self, old: Any) -> None:
+    def _remove(self, old: Callable[[float], bool]) -> None:
         with self._lock:
             gone = [folder for made, folder in self._made if old(made)]
             self._made = [(made, folder) for made, folder in self._made if not old(made)]
