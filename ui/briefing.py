@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import atexit
 import datetime as dt
+import math
 import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -33,19 +33,19 @@ class NoteFolders:
     def new(self) -> Path:
         """A new folder for one export (older ones removed)."""
         now = time.monotonic()
-        self._remove(lambda made: made <= now - self.keep)
+        self._remove_made_by(now - self.keep)
         folder = Path(tempfile.mkdtemp(prefix="palermo-note-"))
         with self._lock:
             self._made.append((now, folder))
         return folder
 
     def clear(self) -> None:
-        self._remove(lambda made: True)
+        self._remove_made_by(math.inf)
 
-    def _remove(self, old: Callable[[float], bool]) -> None:
+    def _remove_made_by(self, moment: float) -> None:
         with self._lock:
-            gone = [folder for made, folder in self._made if old(made)]
-            self._made = [(made, folder) for made, folder in self._made if not old(made)]
+            gone = [folder for made, folder in self._made if made <= moment]
+            self._made = [(made, folder) for made, folder in self._made if made > moment]
         for folder in gone:
             shutil.rmtree(folder, ignore_errors=True)
 
