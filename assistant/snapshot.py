@@ -131,21 +131,26 @@ class Snapshot:
             (doc_id, m.start(1), m.end())
             for m in _ONE_FOR_KIND.finditer(text)
             for doc_id, pattern in self.names.items()
-            if any(pattern.fullmatch(f"{m[1]} {kind}") for kind in _KINDS)
+            if any(pattern.fullmatch(f"{m[1]} {kind}") for kind in self._kinds)
         ]
 
     @cached_property
+    def _kinds(self) -> set[str]:
+        """The kinds of the held documents: the last word of an alias ("protocol",
+        "convention"), not an acronym ("UNTOC")."""
+        last_words = (
+            name.split()[-1] for names in _aliases(self.metadatas).values() for name in names
+        )
+        return {w.lower() for w in last_words if w.isalpha() and not w.isupper()}
+
+    @cached_property
     def _kind_alone(self) -> re.Pattern[str] | None:
-        """ "the protocol", "this convention": a held document named by its kind alone (the
-        last word of one of its aliases), not by a kind heading another name ("the protocol
-        against ...", "the refugee convention"). None when no alias has such a word."""
-        heads = {
-            n.split()[-1].lower() for names in _aliases(self.metadatas).values() for n in names
-        }
-        heads = {h for h in heads if h.isalpha() and not h.isupper()}
-        if not heads:
+        """ "the protocol", "this convention": a held document named by its kind alone (one of
+        `_kinds`), not by a kind heading another name ("the protocol against ...", "the refugee
+        convention"). None when no alias has such a word."""
+        if not self._kinds:
             return None
-        kinds = "|".join(sorted(map(re.escape, heads)))
+        kinds = "|".join(sorted(map(re.escape, self._kinds)))
         return re.compile(
             rf"\b(?:the|this|that)\s+(?:{kinds})\b(?!\s+(?:on|for|against|relating|to|of)\b)",
             re.I,
@@ -328,7 +333,6 @@ _INSIDE_INSTRUMENT = re.compile(
 _COORDINATED = re.compile(r"\b(\w+) and (?:the )?(\w+) (\w+?)s\b")
 # "the trafficking one": an instrument named with "one" in place of its kind
 _ONE_FOR_KIND = re.compile(r"\bthe\s+([\w-]+)\s+one\b", re.I)
-_KINDS = ("protocol", "convention")
 
 
 def _distribute(text: str) -> str:
