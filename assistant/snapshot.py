@@ -136,18 +136,14 @@ class Snapshot:
 
     @cached_property
     def _kinds(self) -> set[str]:
-        """The kinds of the held documents: the last word of an alias ("protocol",
-        "convention"), not an acronym ("UNTOC")."""
-        last_words = (
-            name.split()[-1] for names in _aliases(self.metadatas).values() for name in names
-        )
-        return {w.lower() for w in last_words if w.isalpha() and not w.isupper()}
+        """The held documents' kinds: their aliases' last words ("protocol"), not acronyms."""
+        last = [n.split()[-1] for names in _aliases(self.metadatas).values() for n in names]
+        return {w.lower() for w in last if w.isalpha() and not w.isupper()}
 
     @cached_property
     def _kind_alone(self) -> re.Pattern[str] | None:
-        """ "the protocol", "this convention": a held document named by its kind alone (one of
-        `_kinds`), not by a kind heading another name ("the protocol against ...", "the refugee
-        convention"). None when no alias has such a word."""
+        """ "the protocol", "this convention": a held document named by its kind alone, not a
+        kind heading another name ("the protocol against ...", "the refugee convention")."""
         if not self._kinds:
             return None
         kinds = "|".join(sorted(map(re.escape, self._kinds)))
