@@ -12,6 +12,7 @@ wires their events (in a fixed order), and serves the app.
 from __future__ import annotations
 
 import logging
+import signal
 from typing import Any
 
 from common.settings import Settings, quiet_network_env
@@ -107,7 +108,14 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth: s
     logging.getLogger("httpx").setLevel(logging.WARNING)  # gradio's own health checks
     assistant = Assistant.open(settings)
     app = build_app(assistant, settings).queue(default_concurrency_limit=4)
+    # a service manager stops the app with SIGTERM, on which no exit hook runs: closed as on
+    # Ctrl-C instead, the app removes its briefing-note folders and stops a local model's server
+    signal.signal(signal.SIGTERM, _interrupted)
     app.launch(server_name=host, server_port=port, **launch_options(settings, auth))
+
+
+def _interrupted(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant, Settings
-from evals.load import start_chroma
+from evals.load import ask, client, free_port, start_chroma, wait_for
 from ingest.pipeline import ingest
 from ingest.store import Store
 
@@ -191,6 +191,34 @@ def test_killed_ingest_leaves_a_store_the_next_run_repairs(tmp_path):
     sentence_ids = store.sentences.get(include=[])["ids"]
     assert len(sentence_ids) == len(set(sentence_ids))
     assert ingest(None, settings, progress=False).chunks_written == 0
+
+
+def test_a_served_app_stopped_by_sigterm_closes_and_removes_its_notes(corpus_settings, tmp_path):
+    """A service manager stops `palermo serve` with SIGTERM: it closes as on Ctrl-C, with exit
+    status 0, and the briefing notes it wrote to its temporary folder are gone."""
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    port = free_port()
+    process = subprocess.Popen(
+        PALERMO + ["serve", "--port", str(port)],
+        cwd=ROOT,
+        env={**os.environ, "PALERMO_HOME": str(corpus_settings.home), "TMPDIR": str(temp)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        wait_for(url, 180, process)
+        session = client(url)
+        ask(session, "What is GLO.ACT?")
+        session.submit("Note", [], api_name="/export_note").result(timeout=120)
+        assert list(temp.glob("palermo-note-*/*.docx"))  # written where the app keeps its notes
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=60) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert not list(temp.glob("palermo-note-*"))
 
 
 @pytest.fixture
