@@ -29,6 +29,7 @@ from assistant.asked_for import unnamed
 from assistant.candidates import Candidate, candidates_for
 from assistant.choosing import choose, with_other_passages, with_whole_passages
 from assistant.compose import compose
+from assistant.parts import asks_nothing
 from assistant.question import Question
 from assistant.question_kinds import Similarity, years_in
 from assistant.ranking import match_words, rerank, score_candidates
@@ -106,6 +107,17 @@ def weak_together(sides: list[Drafted], off: frozenset[str]) -> list[Drafted]:
     if len(sides) < 2 or all(d.refused for d in sides) or "weak_together" in off:
         return sides
     return [d.weak_answer or d for d in sides]
+
+
+def idle_label(part: str, drafts: list[Drafted], off: frozenset[str]) -> bool:
+    """Whether a part is a label that asks nothing ("keep it short", "For my talking points")
+    and was refused for weak support alone: it cannot be a question the documents fail to
+    answer, so it is left out rather than refusing the whole question."""
+    return (
+        "idle_labels" not in off
+        and asks_nothing(part)
+        and all(d.refused and d.weak_answer is not None for d in drafts)
+    )
 
 
 def _own_choice(

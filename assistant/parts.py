@@ -67,6 +67,22 @@ def question_parts(
     return parts
 
 
+# a part that asks for something without a question word: "list the ...", "tell me who ..."
+_REQUESTS = re.compile(
+    r"(?:please |pls |also |and )?(?:list|explain|describe|tell|give|name|"
+    r"define|compare|show|find|identify|set out|spell out)\b",
+    re.I,
+)
+
+
+def asks_nothing(part: str) -> bool:
+    """Whether a part is a label that asks nothing ("keep it short", "Minister wants to know",
+    "For my talking points", cut off before a colon): no question mark, no question word, no
+    request."""
+    part = part.strip()
+    return not (part.endswith("?") or _STARTS_ASKING.match(part) or _REQUESTS.match(part))
+
+
 def _cut(question: str) -> list[str]:
     """The question cut at `_BOUNDARY`, but at "and" only after a clause that asks: "a witness
     lives in Sweden and can't travel", "a woman who escaped her traffickers and is terrified"

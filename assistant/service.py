@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.answer import Drafted, answer_from, merge_drafts, weak_together
+from assistant.answer import Drafted, answer_from, idle_label, merge_drafts, weak_together
 from assistant.asked_for import other_instruments
 from assistant.encoder import encode_queries, one_thread
 from assistant.fitted_files import PROBE
@@ -245,7 +245,10 @@ class Assistant:
                 for text, side in comparison_sides(part, snapshot, filters, off)
                 or [(part, filters)]
             ]
-            drafts += weak_together(sides, off)
+            sides = weak_together(sides, off)
+            if len(parts) > 1 and idle_label(part, sides, off):
+                continue
+            drafts += sides
         return drafts, snapshot.version
 
     def _texts_to_embed(

@@ -59,6 +59,8 @@ COMPONENTS = {
     " asked of each ('witness protection vs victim protection')",
     "weak_together": "a comparison's sides are judged weak together: while one is answered, one"
     " refused for weak support alone is answered too",
+    "idle_labels": "a part that asks nothing ('keep it short', 'For my talking points') refused"
+    " for weak support alone is left out instead of refusing the whole question",
     "condense": "expand a follow-up with the previous turn before retrieval",
     "query_adapter": "rank sentences by the question's vector moved towards the documents' "
     "wording (corpus/query-adapter.npz, `palermo adapt`)",

@@ -106,6 +106,18 @@ def test_a_place_that_only_sets_the_scene_is_not_what_the_question_asks_about(as
     assert pinned.refused and "They never mention Lyon." in pinned.answer
 
 
+def test_a_label_that_asks_nothing_does_not_refuse_the_question_after_it(assistant):
+    """ "For my talking points:" is cut off as a part and finds no support of its own; being
+    no question, it is left out, and the question after it is answered. A near miss after a
+    label is still refused by its own part."""
+    asked = "why does UNODC say practically every country is hit by smuggling and trafficking?"
+    labelled = assistant.ask(f"For my talking points: {asked}")
+    assert not labelled.refused and labelled.citations
+    assert "almost every country" in labelled.answer
+    near_miss = assistant.ask("For my note: which countries have ratified the smuggling protocol?")
+    assert near_miss.refused
+
+
 def test_an_answer_quotes_the_passages_that_mention_what_the_question_names(assistant):
     """The best sentence for the Sustainable Development Goals question is a work plan's, whose
     passage never names them; the toolkit's passages under "Relevant sustainable development

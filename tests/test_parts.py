@@ -5,7 +5,13 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from assistant.anchors import asking_part
-from assistant.parts import compared_searches, compared_sides, question_parts, side_year
+from assistant.parts import (
+    asks_nothing,
+    compared_searches,
+    compared_sides,
+    question_parts,
+    side_year,
+)
 from assistant.records import Filters
 
 
@@ -187,3 +193,10 @@ def test_a_question_asking_how_two_terms_differ_asks_what_counts_as_each():
     assert question_parts(whole, lambda term: term in documents) == [whole]
     more = "How does smuggling differ from trafficking when the victim is a child under 18 years?"
     assert question_parts(more) == [more]  # a longer point is not a pair of definitions
+
+
+def test_a_label_asks_nothing_while_a_question_or_a_request_does():
+    for label in ["keep it short", "Minister wants to know", "For my talking points"]:
+        assert asks_nothing(label)
+    for asking in ["who chaired it?", "what is GLO.ACT", "list the parties", "tell me who paid"]:
+        assert not asks_nothing(asking)
