@@ -34,6 +34,22 @@ def _stems(text: str) -> tuple[str, ...]:
     )
 
 
+# words that change no lay phrase's sense: "who actually checks" is "who checks", "taking the
+# money" is "take their money", "hand him over" is "hand them over" ("just" is no filler:
+# "join just the protocol")
+_FILLERS = set(_stems("actually really even ever also simply still"))
+_DETERMINERS = "~the ~their ~his ~her ~its ~a ~an ~our ~your ~my ~this ~that ~these ~those"
+_SAME = {
+    **dict.fromkeys(_DETERMINERS.split(), "~the"),
+    **dict.fromkeys(["~him", "~them", "~it", "~us", "~me"], "~them"),
+}
+
+
+def _plain(words: tuple[str, ...]) -> tuple[str, ...]:
+    """Stems with fillers left out and determiners and object pronouns made one."""
+    return tuple(_SAME.get(w, w) for w in words if w not in _FILLERS)
+
+
 def _contains(words: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
     if phrase[0] not in words:  # most phrases of most entries: one quick look
         return False
@@ -72,7 +88,7 @@ class Glossary:
                     number,
                 )
                 continue
-            phrases = [_stems(phrase) for phrase in lay]
+            phrases = [_plain(_stems(phrase)) for phrase in lay]
             # a phrase of stop words alone ("under 18" without its digits) would match anything
             entries.append((terms, [p for p in phrases if any(not w.startswith("~") for w in p)]))
         return cls(entries)
@@ -82,8 +98,10 @@ class Glossary:
         name is no lay word: UNODC's "Issue Papers" are not identity papers, nor "Frameworks
         for Action" an action. (Acronyms still count: "ID card".)"""
         names = {name for name in anchors(question) if not name.isupper()}
-        asked = _stems(
-            re.sub(r"[\w'’-]+", lambda w: "," if w.group(0) in names else w.group(0), question)
+        asked = _plain(
+            _stems(
+                re.sub(r"[\w'’-]+", lambda w: "," if w.group(0) in names else w.group(0), question)
+            )
         )
         terms: list[str] = []
         for entry_terms, phrases in self.entries:

@@ -28,6 +28,18 @@ def test_lay_words_and_phrases_bring_the_documents_terms():
     assert glossary.expand("What is the population of Mexico?") == []
 
 
+def test_a_lay_phrase_matches_past_fillers_determiners_and_pronouns():
+    """Users say "who actually checks", "taking the money", "hand him over"; the glossary says
+    "who checks", "take their money", "hand them over"."""
+    glossary = Glossary.load(GLOSSARY)
+    assert "Conference of the Parties" in glossary.expand("Who actually checks on countries?")
+    assert "confiscation" in glossary.expand("what about taking the money off the gangs?")
+    assert "extradition" in glossary.expand("can they refuse to hand him over?")
+    # "just" is no filler: "join just the protocol" is not any joining
+    assert "interpreted together" not in glossary.expand("can the EU join the protocol?")
+    assert "interpreted together" in glossary.expand("could a country join just the protocol?")
+
+
 def test_a_documents_short_name_brings_no_terms():
     """Stems collide: "organs" and "Organized" are both "organ", and every question about the
     Organized Crime Convention once brought in forced labour and the removal of organs."""
