@@ -21,8 +21,9 @@ see `question`). The steps, each in its own module; their tuned weights and thre
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from assistant.asked_for import unnamed
@@ -33,7 +34,7 @@ from assistant.parts import asks_nothing
 from assistant.question import Question
 from assistant.question_kinds import Similarity, years_in
 from assistant.ranking import match_words, rerank, score_candidates
-from assistant.records import Citation, Passage
+from assistant.records import REFUSAL, Citation, Passage
 from assistant.refusal import closest, refusal_for, support, weak
 
 
@@ -171,7 +172,7 @@ def merge_drafts(drafts: list[Drafted], keep: int) -> Drafted:
     set?" reads as if the documents answered it."""
     refused = next((d for d in drafts if d.refused), None)
     if refused:
-        return refused
+        return refused if all(d.refused for d in drafts) else _naming_the_part(refused)
     chosen = _each_once(d.chosen for d in drafts)
     answering = _each_once(d.answering for d in drafts)
     passages: dict[str, Passage] = {}
@@ -183,6 +184,16 @@ def merge_drafts(drafts: list[Drafted], keep: int) -> Drafted:
     best = max(d.support for d in drafts)
     shown = list(passages.values())[:keep]
     return Drafted(text, citations, False, best, shown, chosen, answering=answering)
+
+
+def _naming_the_part(refused: Drafted) -> Drafted:
+    """A refusal of a several-part question that says which part the documents do not answer,
+    so the reader can ask the rest on its own."""
+    if refused.question is None or not refused.text.startswith(REFUSAL):
+        return refused
+    part = re.sub(r"^(?:and|but|also|so)\s+", "", refused.question.text.strip(), flags=re.I)
+    said = f"{REFUSAL} Of what it asks, they do not answer “{part}”.{refused.text[len(REFUSAL) :]}"
+    return replace(refused, text=said)
 
 
 def _each_once(groups: Iterable[list[Candidate]]) -> list[Candidate]:

@@ -118,6 +118,22 @@ def test_a_label_that_asks_nothing_does_not_refuse_the_question_after_it(assista
     assert near_miss.refused
 
 
+def test_a_refusal_of_a_several_part_question_names_the_part_not_answered(assistant):
+    """Half an answer would read as if the documents answered it all, so the whole is refused;
+    the refusal says which part they do not answer, so the rest can be asked on its own."""
+    answer = assistant.ask(
+        "What is GLO.ACT? And which countries have ratified the smuggling protocol?"
+    )
+    assert answer.refused and answer.answer.startswith(REFUSAL)
+    assert "they do not answer “which countries have ratified the smuggling protocol?”" in (
+        " ".join(answer.answer.split())
+    )
+    assert "They list no countries" in answer.answer
+    # every part refused: the question as a whole is not answered, and no part is singled out
+    whole = assistant.ask("What is the population of Niger? And who won the 2018 World Cup?")
+    assert whole.refused and "Of what it asks" not in whole.answer
+
+
 def test_an_answer_quotes_the_passages_that_mention_what_the_question_names(assistant):
     """The best sentence for the Sustainable Development Goals question is a work plan's, whose
     passage never names them; the toolkit's passages under "Relevant sustainable development
