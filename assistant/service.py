@@ -232,10 +232,9 @@ class Assistant:
         drafts = []
         timings = {} if timings is None else timings  # `ask`'s, which starts empty
         vectors: dict[str, list[float]] = {}  # each text once: a comparison repeats them
-        # the scope classifier reads a stand-alone question whole, all its parts together; a
-        # follow-up's own words ("ok but what if they just say no?") do not say what it asks,
-        # and judged alone they were read as beyond the documents where they were not; nor do
-        # a bare topic's (`scope.judgeable`)
+        # the scope classifier reads a stand-alone question whole, all its parts together: a
+        # follow-up's own words ("ok but what if they just say no?") or a bare topic's do not
+        # say what it asks, and were read as beyond the documents (`scope.judgeable`)
         judging = self.scope and "scope" not in off and not history and judgeable(question)
         judged = question if judging else ""
         for n, part in enumerate(parts):
@@ -246,9 +245,7 @@ class Assistant:
                 or [(part, filters)]
             ]
             sides = weak_together(sides, off)
-            if len(parts) > 1 and idle_label(part, sides, off):
-                continue
-            drafts += sides
+            drafts += [] if len(parts) > 1 and idle_label(part, sides, off) else sides
         return drafts, snapshot.version
 
     def _texts_to_embed(
