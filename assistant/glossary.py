@@ -23,31 +23,44 @@ from ingest.word_vectors import WORD, stems_of
 log = logging.getLogger(__name__)
 
 
+# words that change no lay phrase's sense: "who actually checks" is "who checks", "taking the
+# money" is "take their money", "hand him over" is "hand them over" ("just" is no filler:
+# "join just the protocol")
+_FILLERS = {"actually", "really", "even", "ever", "also", "simply", "still"}
+_SAME = {
+    **dict.fromkeys(
+        [
+            "their",
+            "his",
+            "her",
+            "its",
+            "a",
+            "an",
+            "our",
+            "your",
+            "my",
+            "this",
+            "that",
+            "these",
+            "those",
+        ],
+        "the",
+    ),
+    **dict.fromkeys(["him", "it", "me"], "them"),
+}
+
+
 def _stems(text: str) -> tuple[str, ...]:
-    """A text's word stems; a stop word stays itself, so "kick in" is not just "kick". A
-    hyphenated word is its parts: the stemmer keeps a hyphenated word's first part only, which
-    made "stand-alone" match any "stand" ("stand trial") and "cross-border" any "cross"."""
-    words = [part for word in WORD.findall(text.lower()) for part in word.split("-") if part]
+    """A text's word stems, past fillers, with determiners and object pronouns made one; a
+    stop word stays itself, so "kick in" is not just "kick". A hyphenated word is its parts:
+    the stemmer keeps a hyphenated word's first part only, which made "stand-alone" match any
+    "stand" ("stand trial") and "cross-border" any "cross"."""
+    parts = [part for word in WORD.findall(text.lower()) for part in word.split("-") if part]
+    words = [_SAME.get(word, word) for word in parts if word not in _FILLERS]
     return tuple(
         f"~{word}" if not stem or word in STOPWORDS_EN_PLUS else stem
         for stem, word in zip(stems_of(words), words, strict=True)
     )
-
-
-# words that change no lay phrase's sense: "who actually checks" is "who checks", "taking the
-# money" is "take their money", "hand him over" is "hand them over" ("just" is no filler:
-# "join just the protocol")
-_FILLERS = set(_stems("actually really even ever also simply still"))
-_DETERMINERS = "~the ~their ~his ~her ~its ~a ~an ~our ~your ~my ~this ~that ~these ~those"
-_SAME = {
-    **dict.fromkeys(_DETERMINERS.split(), "~the"),
-    **dict.fromkeys(["~him", "~them", "~it", "~us", "~me"], "~them"),
-}
-
-
-def _plain(words: tuple[str, ...]) -> tuple[str, ...]:
-    """Stems with fillers left out and determiners and object pronouns made one."""
-    return tuple(_SAME.get(w, w) for w in words if w not in _FILLERS)
 
 
 def _contains(words: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
@@ -88,7 +101,7 @@ class Glossary:
                     number,
                 )
                 continue
-            phrases = [_plain(_stems(phrase)) for phrase in lay]
+            phrases = [_stems(phrase) for phrase in lay]
             # a phrase of stop words alone ("under 18" without its digits) would match anything
             entries.append((terms, [p for p in phrases if any(not w.startswith("~") for w in p)]))
         return cls(entries)
@@ -98,10 +111,8 @@ class Glossary:
         name is no lay word: UNODC's "Issue Papers" are not identity papers, nor "Frameworks
         for Action" an action. (Acronyms still count: "ID card".)"""
         names = {name for name in anchors(question) if not name.isupper()}
-        asked = _plain(
-            _stems(
-                re.sub(r"[\w'’-]+", lambda w: "," if w.group(0) in names else w.group(0), question)
-            )
+        asked = _stems(
+            re.sub(r"[\w'’-]+", lambda w: "," if w.group(0) in names else w.group(0), question)
         )
         terms: list[str] = []
         for entry_terms, phrases in self.entries:
