@@ -180,6 +180,31 @@ def _part_not_found(question: str, passages: list[Passage]) -> str | None:
     return " ".join(pinned[0])
 
 
+# a pronoun a follow-up may use for a document it asked about before ("does it conflict with the
+# refugee convention?" asks the Protocol's text); not "this" or "that", which mostly point at a
+# noun ("is that non-punishment idea in the Council of Europe convention?")
+_EARLIER = re.compile(r"\b(it|its|they|them|their)\b", re.I)
+
+
+def instruments_asked_of(
+    question: str, held: bool, follow_up: bool, title_terms: set[str], off: frozenset[str]
+) -> list[str]:
+    """`other_instruments`, unless the question's own words name a held instrument (`held`).
+
+    A follow-up is read by its own words, not the history's: "what does the refugee convention
+    say on the same point?" asked after a question on the Protocol asks the refugee
+    convention's text, which the corpus lacks. But a pronoun before the other instrument's name
+    ("does it conflict with the refugee convention?") makes what was asked before the subject,
+    as a held instrument's name does."""
+    if held:
+        return []
+    others = other_instruments(question, title_terms, off)
+    pronoun = _EARLIER.search(question) if follow_up and others else None
+    if pronoun and pronoun.start() < question.lower().find(others[0].lower()):
+        return []
+    return others
+
+
 def other_instruments(
     question: str, title_terms: set[str], off: frozenset[str] = frozenset()
 ) -> list[str]:

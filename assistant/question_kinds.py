@@ -255,7 +255,10 @@ def figure_answers(question: str, sentence: str, similarity: Similarity, least: 
     """
     if not has_count(sentence):
         return False
-    if ASKS_FOR_MONEY.search(question):
+    # "how many NGOs is it funding?" counts NGOs; "what's the budget, and how many staff?" and
+    # "how much does it pay?" ask for money
+    counts = _HOW_MANY.search(question) and not ASKS_FOR_AMOUNT.search(question)
+    if ASKS_FOR_MONEY.search(question) and not counts:
         return bool(_MONEY.search(sentence))
     thing = asked_quantity(question)
     if not thing:

@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 
 from assistant.answer import Drafted, answer_from, idle_label, merge_drafts, weak_together
-from assistant.asked_for import other_instruments
+from assistant.asked_for import instruments_asked_of
 from assistant.encoder import encode_queries, one_thread
 from assistant.fitted_files import PROBE
-from assistant.followup import condense
+from assistant.followup import condense, is_dependent
 from assistant.glossary import Glossary
 from assistant.parts import comparison_sides, question_parts, side_year
 from assistant.query_adapter import ADAPTER_FILE, QueryAdapter
@@ -232,11 +232,11 @@ class Assistant:
         drafts = []
         timings = {} if timings is None else timings  # `ask`'s, which starts empty
         vectors: dict[str, list[float]] = {}  # each text once: a comparison repeats them
-        # the scope classifier reads a stand-alone question whole, all its parts together: a
-        # follow-up's own words ("ok but what if they just say no?") or a bare topic's do not
-        # say what it asks, and were read as beyond the documents (`scope.judgeable`)
-        judging = self.scope and "scope" not in off and not history and judgeable(question)
-        judged = question if judging else ""
+        # the scope classifier reads a question whole, all its parts together, when it says what
+        # it asks: a follow-up leaning on the turns before ("ok but what if they just say no?")
+        # or a bare topic does not, and was read as beyond the documents (`scope.judgeable`)
+        judging = self.scope and "scope" not in off and judgeable(question)
+        judged = question if judging and not (history and is_dependent(question)) else ""
         for n, part in enumerate(parts):
             context = list(history) if n == 0 else [*history, {"role": "user", "content": parts[0]}]
             sides = [
@@ -340,6 +340,8 @@ class Assistant:
         year = side_year(question, snapshot, filters, off)
         strangers, pinned = snapshot.names_pinned(own, bare, off, year)
         defined = snapshot.defined_terms if "defined_terms" not in off else []
+        held = bool(snapshot.mentioned(question)) or snapshot.names_held_by_kind(question)
+        titles = snapshot.title_terms
         asked = Question(
             text=question,
             vector=np.asarray(embed(own), dtype=np.float32),
@@ -347,9 +349,7 @@ class Assistant:
             named=named,
             strangers=strangers,
             proper_names=pinned,
-            others=[]
-            if named or snapshot.names_held_by_kind(question)
-            else other_instruments(question, snapshot.title_terms, off),
+            others=instruments_asked_of(question, held, query != question, titles, off),
             instrument_terms=snapshot.instrument_title_terms,
             wants_definition=asks_for_definition(bare, defined),
             documents=snapshot.document_vectors,

@@ -279,6 +279,42 @@ def test_follow_up_question_is_resolved_from_history(assistant):
     assert followed.answer != alone.answer or "Afghanistan" in alone.answer
 
 
+def test_a_follow_up_asking_another_instruments_text_is_refused(assistant):
+    """The history names the Protocol, but the follow-up asks what the refugee convention
+    says, a text the corpus only mentions; asked whether "it" conflicts with that convention,
+    the follow-up asks the Protocol's own text, and its saving clause answers."""
+    history = [
+        {"role": "user", "content": "Can migrants be punished for having been smuggled?"},
+        {
+            "role": "assistant",
+            "content": "Migrants shall not become liable to criminal prosecution under this "
+            "Protocol for the fact of having been the object of conduct set forth in article 6 "
+            "of this Protocol. [1]",
+        },
+    ]
+    other = assistant.ask("what does the Refugee Convention say on the same point?", history)
+    assert other.refused and "does not hold the Refugee Convention" in other.answer
+    own = assistant.ask("does it conflict with the refugee convention?", history)
+    assert not own.refused and "Nothing in this Protocol shall affect" in own.answer
+
+
+def test_a_self_contained_question_mid_conversation_is_judged_for_scope(assistant):
+    """A question that says what it asks is read by the scope classifier whether or not a
+    conversation came before it: one country's own law is refused after a turn on Niger as it
+    is alone, not answered from the passage that names Niger."""
+    history = [
+        {"role": "user", "content": "what did the niger official say at the ccpcj discussion?"},
+        {
+            "role": "assistant",
+            "content": "Despite closed borders and mobility restrictions, irregular migration "
+            "movements have not stopped. [1]",
+        },
+    ]
+    asked = "does niger's law actually punish drivers who take migrants up to the border?"
+    for answer in (assistant.ask(asked), assistant.ask(asked, history)):
+        assert answer.refused and "one country's own law" in answer.answer
+
+
 def test_a_question_comparing_what_came_before_is_a_follow_up():
     """ "what does each do" and "anything similar in the protocol?" name nothing of their own:
     they are read with the turn before them, and a question that names its subject is not."""

@@ -6,6 +6,7 @@ import datetime
 
 from assistant.asked_for import (
     ASKS_FOR_COUNTRIES,
+    instruments_asked_of,
     missing,
     other_instruments,
     proper_names,
@@ -300,6 +301,25 @@ def test_instruments_named_in_the_plural_or_as_a_compact_are_told_apart_too():
         )
         == []
     )
+
+
+def test_a_follow_up_is_read_for_other_instruments_by_its_own_words():
+    """A follow-up names no held instrument of its own (the history's does not count), so the
+    instrument it names is what it asks about, unless a pronoun before the name stands for
+    what was asked before ("does it conflict with ..."); "that" mostly points at a noun."""
+    off = frozenset()
+    for asked in ["what does the refugee convention say about it?", "and the refugee convention?"]:
+        assert instruments_asked_of(asked, False, True, TITLES, off) == ["the refugee convention"]
+    for leaning in [
+        "does it conflict with the refugee convention?",
+        "do they clash with the Refugee Convention?",
+    ]:
+        assert instruments_asked_of(leaning, False, True, TITLES, off) == []
+    asked = "does it conflict with the refugee convention?"  # not a follow-up: "it" is vague
+    assert instruments_asked_of(asked, False, False, TITLES, off) == ["the refugee convention"]
+    assert instruments_asked_of(asked, True, True, TITLES, off) == []  # names a held one
+    asked = "is that non-punishment idea in the refugee convention?"
+    assert instruments_asked_of(asked, False, True, TITLES, off) == ["the refugee convention"]
 
 
 def test_the_refusal_names_an_instrument_the_way_the_question_did():

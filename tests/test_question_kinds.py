@@ -190,3 +190,20 @@ def test_a_provision_number_is_not_a_count():
         "2,000 officials from 70 countries",
         "70 countries",
     ]
+
+
+def test_how_many_a_body_funds_is_a_count_not_an_amount():
+    """ "how many NGOs is it funding?" counts NGOs, though "funding" is a money word; asked for
+    a budget or how much, money is still what answers."""
+    from assistant.question_kinds import figure_answers
+
+    def similarity(thing: str, phrases: list[str]) -> float:
+        return 0.0  # words must match: the counted thing is named in the sentence
+
+    counted = "The Trust Fund is currently supporting 12 frontline NGOs."
+    assert figure_answers("how many NGOs is it funding?", counted, similarity, 0.5)
+    for amount in ["how much funding does it give NGOs?", "what's its budget, how many NGOs?"]:
+        assert not figure_answers(amount, counted, similarity, 0.5), amount
+    assert figure_answers(
+        "how much funding does it have?", "A budget of €12 million.", similarity, 0.5
+    )
