@@ -28,6 +28,7 @@ from assistant.question_kinds import asks_for_definition
 from assistant.records import Answer, EmptyStoreError, Filters, Passage
 from assistant.retrieval import conversation_of, hybrid_search, nearest_rows, sentences_of
 from assistant.scope import SCOPE_FILE, ScopeClassifier, judgeable
+from assistant.shorthand import spelled_out
 from assistant.snapshot import Snapshot
 from assistant.word_match import QuestionWords
 from common.settings import Settings, quiet_network_env
@@ -224,6 +225,7 @@ class Assistant:
                 "the index is empty: run `palermo ingest` (or upload documents) first"
             )
         off = frozenset(self.settings.ablate)  # components switched off (ablations only)
+        question = spelled_out(question) if "shorthand" not in off else question
         parts = (
             question_parts(question, lambda term: bool(snapshot.mentioned(term)))
             if "parts" not in off
@@ -232,9 +234,8 @@ class Assistant:
         drafts = []
         timings = {} if timings is None else timings  # `ask`'s, which starts empty
         vectors: dict[str, list[float]] = {}  # each text once: a comparison repeats them
-        # the scope classifier reads a question whole, all its parts together, when it says what
-        # it asks: a follow-up leaning on the turns before ("ok but what if they just say no?")
-        # or a bare topic does not, and was read as beyond the documents (`scope.judgeable`)
+        # the scope classifier reads a question whole, unless it is a bare topic or leans on the
+        # turns before ("ok but what if they just say no?"): read as beyond the documents
         judging = self.scope and "scope" not in off and judgeable(question)
         judged = question if judging and not (history and is_dependent(question)) else ""
         for n, part in enumerate(parts):

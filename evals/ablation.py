@@ -61,6 +61,8 @@ COMPONENTS = {
     " refused for weak support alone is answered too",
     "idle_labels": "a part that asks nothing ('keep it short', 'For my talking points') refused"
     " for weak support alone is left out instead of refusing the whole question",
+    "shorthand": "chat shorthand is spelled out before the question is read ('how r they',"
+    " 'how many yrs', 'ppl')",
     "condense": "expand a follow-up with the previous turn before retrieval",
     "query_adapter": "rank sentences by the question's vector moved towards the documents' "
     "wording (corpus/query-adapter.npz, `palermo adapt`)",

@@ -849,3 +849,29 @@ def test_a_lists_items_keep_their_own_lines_in_the_answer(assistant):
         assert as_shown(citation.quote) + f" [{citation.n}]" in answer.answer
     assert "\na) That endanger, or are likely to endanger" in answer.answer
     assert all("\n" not in claim for claim, _ in claims(answer.to_json()))
+
+
+def test_chat_shorthand_is_read_as_the_word_it_stands_for(assistant):
+    """ "how many yrs" asks for a count of years: spelled out, "at least four years" answers it;
+    read as written, no sentence counts "yrs" and the figure question is refused."""
+    history = [
+        {
+            "role": "user",
+            "content": "How does the organised crime convention define an organized "
+            "criminal group?",
+        },
+        {
+            "role": "assistant",
+            "content": "A structured group of three or more persons acting in concert to commit "
+            "serious crimes for a financial or other material benefit. [1]",
+        },
+    ]
+    question = "so what counts as serious - how many yrs of prison?"
+    answer = assistant.ask(question, history)
+    assert not answer.refused and "at least four years" in " ".join(answer.answer.split())
+    base = assistant.settings
+    try:
+        assistant.settings = base.model_copy(update={"ablate": ["shorthand"]})
+        assert assistant.ask(question, history).refused
+    finally:
+        assistant.settings = base
