@@ -28,8 +28,8 @@ from assistant.question_kinds import asks_for_definition
 from assistant.records import Answer, EmptyStoreError, Filters, Passage
 from assistant.retrieval import conversation_of, hybrid_search, nearest_rows, sentences_of
 from assistant.scope import SCOPE_FILE, ScopeClassifier, judgeable
-from assistant.shorthand import spelled_out
 from assistant.snapshot import Snapshot
+from assistant.typed import as_read
 from assistant.word_match import QuestionWords
 from common.settings import Settings, quiet_network_env
 from ingest.store import Store, StoredDocument
@@ -225,7 +225,7 @@ class Assistant:
                 "the index is empty: run `palermo ingest` (or upload documents) first"
             )
         off = frozenset(self.settings.ablate)  # components switched off (ablations only)
-        question = spelled_out(question) if "shorthand" not in off else question
+        question = as_read(question, off)  # shorthand and headline case undone
         parts = (
             question_parts(question, lambda term: bool(snapshot.mentioned(term)))
             if "parts" not in off

@@ -61,6 +61,8 @@ COMPONENTS = {
     " refused for weak support alone is answered too",
     "idle_labels": "a part that asks nothing ('keep it short', 'For my talking points') refused"
     " for weak support alone is left out instead of refusing the whole question",
+    "headline_case": "a question in headline case or capitals ('What Does The Protocol Say')"
+    " is read in lower case, not as names the evidence must mention",
     "shorthand": "chat shorthand is spelled out before the question is read ('how r they',"
     " 'how many yrs', 'ppl')",
     "condense": "expand a follow-up with the previous turn before retrieval",

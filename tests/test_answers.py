@@ -875,3 +875,15 @@ def test_chat_shorthand_is_read_as_the_word_it_stands_for(assistant):
         assert assistant.ask(question, history).refused
     finally:
         assistant.settings = base
+
+
+def test_a_question_in_headline_case_is_answered_as_in_sentence_case(assistant):
+    """Every capitalised word was read as a name the evidence must mention, so a question typed
+    in headline case or capitals was refused ("They never mention Say")."""
+    plain = assistant.ask("what does the smuggling protocol say about prosecuting migrants?")
+    for typed in [
+        "What Does The Smuggling Protocol Say About Prosecuting Migrants?",
+        "WHAT DOES THE SMUGGLING PROTOCOL SAY ABOUT PROSECUTING MIGRANTS?",
+    ]:
+        answer = assistant.ask(typed)
+        assert not answer.refused and answer.answer == plain.answer, typed
