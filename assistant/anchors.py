@@ -22,8 +22,9 @@ _STARTS = re.compile(r"(^|[.!?:;\"“(]\s*|\n)$")
 _INNER_CAPITAL = re.compile(r"(?<=.)[A-Z]")
 # a placeholder of a hypothetical case, not a name: "Country X", "State B", "Party A"
 _PLACEHOLDER = re.compile(r"\b[A-Z][a-z]+\s+[A-Z]\b(?!['’\w-])")
-# capitalised for grammar or politeness, not names of things the documents must mention; and
-# months, in full or short: a question's year is checked, its month is not; and "ID", a word
+# capitalised for grammar, politeness or an office, not names of things the documents must
+# mention; and months, in full or short: a question's year is checked, its month is not; and
+# "ID", a word
 _NOT_NAMES = {
     *MONTHS.split("|"),
     *(month[:3] for month in MONTHS.split("|")),
@@ -41,6 +42,22 @@ _NOT_NAMES = {
     "Thanks",
     "Q",
     "A",
+    # offices, capitalised as titles: "For the Minister:", "My Director asks whether ..." name
+    # whom the asker writes for, and "Director Gazibo" still pins the name after the title
+    "Minister",
+    "Ministers",
+    "Ministry",
+    "Ambassador",
+    "Director",
+    "Secretary",
+    "Commissioner",
+    "President",
+    "Chair",
+    "Chairperson",
+    "Head",
+    "Deputy",
+    "Coordinator",
+    "Excellency",
 }
 
 

@@ -26,6 +26,14 @@ def test_a_placeholder_or_a_names_suffix_is_no_name():
     assert anchors("the EU-UNODC plan and Italy") == ["EU-UNODC", "Italy"]
 
 
+def test_an_office_is_no_name_but_the_name_after_it_is():
+    """ "For the Minister:" and "My Director asks" say whom the asker writes for; the documents
+    need not mention a minister for the question to be answered."""
+    assert anchors("For the Minister: can migrants be punished for being smuggled?") == []
+    assert anchors("My Director asks what the Ambassador of Italy said") == ["Italy"]
+    assert anchors("What did Director Gazibo say in Vienna?") == ["Gazibo", "Vienna"]
+
+
 def test_a_name_starting_a_sentence_counts_when_a_capital_inside_marks_it():
     """ "EU-Turkey" opens the question, where a capital is grammar; its inner capital says it is
     a name all the same. "Khartoum" there cannot be told from "Explain"."""

@@ -887,3 +887,13 @@ def test_a_question_in_headline_case_is_answered_as_in_sentence_case(assistant):
     ]:
         answer = assistant.ask(typed)
         assert not answer.refused and answer.answer == plain.answer, typed
+
+
+def test_a_briefing_frame_naming_an_office_is_answered(assistant):
+    """ "For the Minister:" was read as a name the documents never mention, and refused."""
+    for framed in [
+        "For the Minister: can migrants be punished for being smuggled?",
+        "My Director asks whether migrants can be punished for being smuggled under the protocol?",
+    ]:
+        answer = assistant.ask(framed)
+        assert not answer.refused and "shall not become liable" in answer.answer, framed
