@@ -58,6 +58,22 @@ _NOT_NAMES = {
     "Deputy",
     "Coordinator",
     "Excellency",
+    # the asker's own bodies and days, and chat acronyms: "FYI for the Board:", "For Cabinet:",
+    # "for Monday's meeting"
+    "Board",
+    "Cabinet",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+    "FYI",
+    "ASAP",
+    "BTW",
+    "NB",
+    "PS",
 }
 
 

@@ -32,6 +32,7 @@ def test_an_office_is_no_name_but_the_name_after_it_is():
     assert anchors("For the Minister: can migrants be punished for being smuggled?") == []
     assert anchors("My Director asks what the Ambassador of Italy said") == ["Italy"]
     assert anchors("What did Director Gazibo say in Vienna?") == ["Gazibo", "Vienna"]
+    assert anchors("FYI for the Board, for Monday's meeting: what did Niger say?") == ["Niger"]
 
 
 def test_a_name_starting_a_sentence_counts_when_a_capital_inside_marks_it():

@@ -890,10 +890,12 @@ def test_a_question_in_headline_case_is_answered_as_in_sentence_case(assistant):
 
 
 def test_a_briefing_frame_naming_an_office_is_answered(assistant):
-    """ "For the Minister:" was read as a name the documents never mention, and refused."""
+    """ "For the Minister:", "the Board", "Monday" and "FYI" were read as names the documents
+    never mention, and refused."""
     for framed in [
         "For the Minister: can migrants be punished for being smuggled?",
         "My Director asks whether migrants can be punished for being smuggled under the protocol?",
+        "FYI for the Board, for Monday's meeting: can migrants be punished for being smuggled?",
     ]:
         answer = assistant.ask(framed)
         assert not answer.refused and "shall not become liable" in answer.answer, framed
