@@ -17,7 +17,8 @@ from ingest.terms import content_terms
 
 # a capitalised word or an acronym (GLO.ACT, IOM, EU); years are found by years_in
 _NAME = re.compile(r"\b[A-Z][\w.'’-]*[\w]|\b[A-Z]\b")
-_STARTS = re.compile(r"(^|[.!?:;\"“(]\s*|\n)$")
+# the text before a sentence's first word ends so (`typed` reads capitals by it too)
+SENTENCE_START = re.compile(r"(^|[.!?:;\"“(]\s*|\n)$")
 # a capital past the first letter marks a name even where a sentence starts: "EU-Turkey", "IOM"
 _INNER_CAPITAL = re.compile(r"(?<=.)[A-Z]")
 # a placeholder of a hypothetical case, not a name: "Country X", "State B", "Party A"
@@ -88,7 +89,7 @@ def anchors(question: str) -> list[str]:
         word = re.sub(r"['’]s$", "", word).rstrip(".'’")
         if word in _NOT_NAMES:
             continue
-        if _STARTS.search(question[: match.start()]) and not _INNER_CAPITAL.search(word):
+        if SENTENCE_START.search(question[: match.start()]) and not _INNER_CAPITAL.search(word):
             continue  # "Is", "Give": capitalised for the sentence, not for a name
         if not content_terms(word):
             continue  # a stop word in capitals for emphasis: "can THEY be charged"

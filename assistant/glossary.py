@@ -27,26 +27,10 @@ log = logging.getLogger(__name__)
 # money" is "take their money", "hand him over" is "hand them over" ("just" is no filler:
 # "join just the protocol")
 _FILLERS = {"actually", "really", "even", "ever", "also", "simply", "still"}
+_DETERMINERS = ("their", "his", "her", "its", "a", "an", "our", "your", "my", "this", "that")
 _SAME = {
-    **dict.fromkeys(
-        [
-            "their",
-            "his",
-            "her",
-            "its",
-            "a",
-            "an",
-            "our",
-            "your",
-            "my",
-            "this",
-            "that",
-            "these",
-            "those",
-        ],
-        "the",
-    ),
-    **dict.fromkeys(["him", "it", "me"], "them"),
+    **dict.fromkeys((*_DETERMINERS, "these", "those"), "the"),
+    **dict.fromkeys(("him", "it", "me"), "them"),
 }
 
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import re
 
+from assistant.anchors import SENTENCE_START
+
 # "u" and "r" only in lower case: "R v Appulonappa" names a case
 _SHORTHAND = {
     "u": "you",
@@ -59,7 +61,6 @@ _FUNCTION_WORD = re.compile(
     r"are|was|were|does|do|did|can|could|should|would|will|has|have|had|it|its|they|their|this|"
     r"that|what|how|which|who|when|where|why|if|not)"
 )
-_SENTENCE_START = re.compile(r"(^|[.!?:;\"“(]\s*)$")
 
 
 def sentence_cased(question: str) -> str:
@@ -71,7 +72,7 @@ def sentence_cased(question: str) -> str:
         for m in re.finditer(r"\b[A-Za-z]+\b", question)
         if _FUNCTION_WORD.fullmatch(m.group(0))
         and m.group(0)[0].isupper()
-        and not _SENTENCE_START.search(question[: m.start()])
+        and not SENTENCE_START.search(question[: m.start()])
     ]
     if len(capitalised) < 2:
         return question
