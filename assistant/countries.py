@@ -48,6 +48,24 @@ def countries_named(text: str) -> set[str]:
     return {countries[name] for name in _country_names().findall(text)}
 
 
+@lru_cache(maxsize=1)
+def _lower_case_names() -> tuple[re.Pattern[str], dict[str, str]]:
+    """Every name in any case, and each name in lower case to the name as written."""
+    return re.compile(_country_names().pattern, re.I), {n.lower(): n for n in _names()}
+
+
+def as_written(text: str, skip: frozenset[str] = frozenset()) -> str:
+    """The text with the country names it types in lower case written as the countries write
+    them ("australia", "united kingdom"), except the words in `skip`."""
+    pattern, written = _lower_case_names()
+
+    def name(match: re.Match[str]) -> str:
+        typed = match.group(0)
+        return written[typed] if typed.islower() and typed not in skip else typed
+
+    return pattern.sub(name, text)
+
+
 @lru_cache(maxsize=4096)
 def country_of(adjective: str) -> str | None:
     """The one-word country an adjective of nationality names ("Bangladeshi": "Bangladesh",

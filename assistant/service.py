@@ -29,6 +29,7 @@ from assistant.records import Answer, EmptyStoreError, Filters, Passage
 from assistant.retrieval import conversation_of, hybrid_search, nearest_rows, sentences_of
 from assistant.scope import SCOPE_FILE, ScopeClassifier, judgeable
 from assistant.snapshot import Snapshot
+from assistant.spelling import model_words
 from assistant.typed import as_read
 from assistant.word_match import QuestionWords
 from common.settings import Settings, quiet_network_env
@@ -47,6 +48,7 @@ class Assistant:
         self.embedder = embedder
         self._embed_lock = threading.Lock()
         self.glossary = Glossary.load(settings.corpus_dir / "glossary.toml")
+        self.known_words = model_words(embedder)  # typos are words neither it nor the corpus has
         probe = np.asarray(self.embed_texts([PROBE])[0], dtype=np.float32)
         self.adapter = QueryAdapter.load(settings.corpus_dir / ADAPTER_FILE, probe)
         self.scope = ScopeClassifier.load(settings.corpus_dir / SCOPE_FILE, probe)
@@ -192,7 +194,6 @@ class Assistant:
         drafts, version = self.drafts(question, history, filters, timings)
         drafted = drafts[0] if len(drafts) == 1 else merge_drafts(drafts, self.settings.top_k)
         timings["total"] = (time.perf_counter() - began) * 1000
-        off = frozenset(self.settings.ablate)
         return Answer(
             question=question,
             answer=drafted.text,
@@ -201,7 +202,7 @@ class Assistant:
             retrieved=drafted.passages,
             timings_ms=timings,
             corpus_version=version,
-            query=condense(question, history) if "condense" not in off else question,
+            query=question if "condense" in self.settings.ablate else condense(question, history),
             support_score=drafted.support,
         )
 
@@ -225,12 +226,9 @@ class Assistant:
                 "the index is empty: run `palermo ingest` (or upload documents) first"
             )
         off = frozenset(self.settings.ablate)  # components switched off (ablations only)
-        question = as_read(question, off)  # shorthand and headline case undone
-        parts = (
-            question_parts(question, lambda term: bool(snapshot.mentioned(term)))
-            if "parts" not in off
-            else [question]
-        )
+        question = as_read(question, off, words.index.keys(), self.known_words)  # as typed, undone
+        mentioned = lambda term: bool(snapshot.mentioned(term))  # noqa: E731
+        parts = question_parts(question, mentioned) if "parts" not in off else [question]
         drafts = []
         timings = {} if timings is None else timings  # `ask`'s, which starts empty
         vectors: dict[str, list[float]] = {}  # each text once: a comparison repeats them

@@ -61,8 +61,14 @@ COMPONENTS = {
     " refused for weak support alone is answered too",
     "idle_labels": "a part that asks nothing ('keep it short', 'For my talking points') refused"
     " for weak support alone is left out instead of refusing the whole question",
+    "typing": "what chat and phones add is taken off before the question is read (curly"
+    " quotes, emoji, 'hi', 'thanks', '??', enclosing quotes) and a missing '?' put back",
     "headline_case": "a question in headline case or capitals ('What Does The Protocol Say')"
     " is read in lower case, not as names the evidence must mention",
+    "spelling": "a word neither the corpus nor the embedding model knows ('smuglging') is read"
+    " as the one corpus word a single edit away",
+    "country_case": "a country typed in lower case ('australia', 'pakistani') is read"
+    " capitalised, as the checks that want it in the evidence know it",
     "shorthand": "chat shorthand is spelled out before the question is read ('how r they',"
     " 'how many yrs', 'ppl')",
     "condense": "expand a follow-up with the previous turn before retrieval",

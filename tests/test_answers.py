@@ -899,3 +899,48 @@ def test_a_briefing_frame_naming_an_office_is_answered(assistant):
     ]:
         answer = assistant.ask(framed)
         assert not answer.refused and "shall not become liable" in answer.answer, framed
+
+
+def test_a_question_typed_as_in_chat_is_judged_as_the_same_question(assistant):
+    """The scope classifier learnt from questions ending in "?": typed without it, or with an
+    emoji or in quotes, "who has ratified the trafficking protocol" read as within the
+    documents and was answered from the Protocol's signature clause."""
+    for typed in [
+        "who has ratified the trafficking protocol",
+        "who has ratified the trafficking protocol? 🙏",
+        '"Who has ratified the trafficking protocol?"',
+    ]:
+        assert assistant.ask(typed).refused, typed
+    base = assistant.settings
+    try:
+        assistant.settings = base.model_copy(update={"ablate": ["typing"]})
+        assert not assistant.ask("who has ratified the trafficking protocol").refused
+    finally:
+        assistant.settings = base
+
+
+def test_a_country_typed_in_lower_case_is_a_country(assistant):
+    """ "is australia a party ..." was answered: the party-status and country checks know a
+    country by its capital letter."""
+    question = "is australia a party to the trafficking protocol?"
+    assert assistant.ask(question).refused
+    base = assistant.settings
+    try:
+        assistant.settings = base.model_copy(update={"ablate": ["country_case"]})
+        assert not assistant.ask(question).refused
+    finally:
+        assistant.settings = base
+
+
+def test_a_typo_is_read_as_the_corpus_word_it_misspells(assistant):
+    """ "the smuglging protocol" was taken for an instrument the corpus does not hold."""
+    plain = assistant.ask("How does the smuggling protocol define smuggling of migrants?")
+    question = "How does the smuglging protocol define smuggling of migrants?"
+    answer = assistant.ask(question)
+    assert not answer.refused and answer.answer == plain.answer
+    base = assistant.settings
+    try:
+        assistant.settings = base.model_copy(update={"ablate": ["spelling"]})
+        assert assistant.ask(question).refused
+    finally:
+        assistant.settings = base

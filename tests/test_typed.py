@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.typed import as_read, sentence_cased, spelled_out
+from assistant.typed import as_read, sentence_cased, spelled_out, tidied
 
 
 def test_chat_shorthand_becomes_the_words_the_documents_use():
@@ -40,3 +40,36 @@ def test_names_in_an_ordinary_question_keep_their_capitals():
         "URGENT: can migrants be punished? Is Country A bound?",
     ]:
         assert sentence_cased(kept) == kept
+
+
+def test_what_chat_and_phones_add_around_a_question_is_taken_off():
+    assert tidied("Hi! Who has ratified it?? Thanks!") == "Who has ratified it?"
+    assert tidied("hey, what came out of it thx") == "what came out of it?"
+    assert tidied("Q: is it binding?!") == "is it binding?"
+    assert tidied('"Who has ratified the trafficking protocol?"') == (
+        "Who has ratified the trafficking protocol?"
+    )
+    assert tidied("when’s the next session? 🙏") == "when's the next session?"
+
+
+def test_a_question_typed_without_its_question_mark_gets_one():
+    assert tidied("who has ratified the trafficking protocol") == (
+        "who has ratified the trafficking protocol?"
+    )
+    assert tidied("ok but if they refuse, do we have to stick to it") == (
+        "ok but if they refuse, do we have to stick to it?"
+    )
+
+
+def test_a_topic_a_request_and_quoted_terms_are_left_as_typed():
+    for kept in [
+        "smuggling by sea",
+        "tell me about GLO.ACT",
+        "Book me a call with the secretariat.",
+        'What is "illegal entry"? And "smuggling"?',
+        "Please list the parties",
+        "which nine? list pls",
+        "how many has it trained? rough number is fine",
+        "how do they define it? whats the core difference",
+    ]:
+        assert tidied(kept) == kept

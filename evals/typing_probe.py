@@ -1,0 +1,123 @@
+"""`python -m evals.typing_probe [--set FILE ...] [--as WAY ...]`: the same questions, typed as
+people type them in chat, and what changes in the answers.
+
+Eval questions are written with care: a capital to start, a "?" to end, straight apostrophes.
+Users type "who has ratified the trafficking protocol", "when’s the next session? 🙏" or paste
+the question in quotes. Each way of typing below rewrites every question of the tune sets, and
+the probe counts the cases whose answer changes for the worse: an answerable question refused,
+a near miss answered, a key fact lost. A robust engine changes nothing. The probe reads tune
+sets only (dev, coverage, core by default): it prints case ids.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tqdm import tqdm
+
+from common.settings import Settings, quiet_network_env
+from evals.metrics import normal
+from evals.sets import EvalCase, EvalSetError, load_set
+
+if TYPE_CHECKING:
+    from assistant.service import Assistant
+
+SETS = Path(__file__).resolve().parent / "sets"
+TUNE_SETS = [SETS / "core.jsonl", SETS / "coverage.jsonl", SETS / "dev.jsonl"]
+
+
+def _swapped_letters(question: str) -> str:
+    """One typo: two middle letters of the longest word swapped ("smuglging")."""
+    words = list(re.finditer(r"[a-z]{7,}", question))
+    if not words:
+        return question
+    word = max(words, key=lambda m: len(m.group(0)))
+    text, middle = word.group(0), len(word.group(0)) // 2
+    typo = text[:middle] + text[middle + 1] + text[middle] + text[middle + 2 :]
+    return question[: word.start()] + typo + question[word.end() :]
+
+
+# each way of typing: how it rewrites a question
+WAYS: dict[str, Callable[[str], str]] = {
+    "lower case, no ?": lambda q: re.sub(r"[?.!]+\s*$", "", q.lower()),
+    "curly apostrophes": lambda q: q.replace("'", "’"),
+    "no apostrophes": lambda q: re.sub(r"(\w)'(s|t|re|ve|ll|d|m)\b", r"\1\2", q),
+    "greeting and thanks": lambda q: f"Hi! {q} Thanks!",
+    "??": lambda q: q.rstrip().rstrip("?") + "??",
+    "emoji": lambda q: f"{q} 🙏",
+    "in quotes": lambda q: f'"{q}"',
+    "a typo": _swapped_letters,
+}
+
+
+def _facts_met(case: EvalCase, text: str) -> bool:
+    body = normal(text)
+    return all(any(normal(p) in body for p in group if p.strip()) for group in case.key_facts)
+
+
+def _worse(assistant: Assistant, case: EvalCase, plain: tuple[bool, bool]) -> str:
+    """What got worse for the case typed this way: "refused", "answered", "facts" or ""."""
+    answer = assistant.ask(case.question, case.history)
+    refused, met = answer.refused, not answer.refused and _facts_met(case, answer.answer)
+    if case.answerable and refused and not plain[0]:
+        return "refused"
+    if not case.answerable and plain[0] and not refused:
+        return "answered"
+    return "facts" if case.answerable and plain[1] and not met else ""
+
+
+def probe(
+    assistant: Assistant, cases: list[EvalCase], ways: list[str]
+) -> dict[str, dict[str, list[str]]]:
+    """Per way of typing, the ids of the cases that got worse, by what got worse."""
+    plain = {}
+    for case in tqdm(cases, desc="As written", unit="case"):
+        answer = assistant.ask(case.question, case.history)
+        plain[case.id] = (answer.refused, not answer.refused and _facts_met(case, answer.answer))
+    worse: dict[str, dict[str, list[str]]] = {}
+    for way in ways:
+        found: dict[str, list[str]] = {"refused": [], "answered": [], "facts": []}
+        for case in tqdm(cases, desc=way, unit="case"):
+            typed = replace(case, question=WAYS[way](case.question))
+            if typed.question != case.question and (
+                what := _worse(assistant, typed, plain[case.id])
+            ):
+                found[what].append(case.id)
+        worse[way] = found
+    return worse
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m evals.typing_probe", description=__doc__)
+    parser.add_argument("--set", type=Path, action="append", help="tune set(s) to rewrite")
+    parser.add_argument("--as", dest="ways", action="append", choices=list(WAYS))
+    args = parser.parse_args(argv)
+    quiet_network_env()
+    from assistant.records import EmptyStoreError
+    from assistant.service import Assistant
+
+    try:
+        cases = [case for path in args.set or TUNE_SETS for case in load_set(path)]
+        worse = probe(Assistant.open(Settings()), cases, args.ways or list(WAYS))
+    except (OSError, EvalSetError, EmptyStoreError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    answerable = sum(case.answerable for case in cases)
+    print(f"{len(cases)} cases ({answerable} answerable); worse than as written:")
+    for way, found in worse.items():
+        counts = ", ".join(f"{what} {len(ids)}" for what, ids in found.items())
+        print(f"  {way:22s} {counts}")
+        for what, ids in found.items():
+            if ids:
+                print(f"      {what}: {' '.join(ids)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
