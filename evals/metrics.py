@@ -24,6 +24,11 @@ def _contains_any(text: str, phrases: list[str]) -> bool:
     return any(normal(p) in body for p in phrases if p.strip())
 
 
+def all_facts_in(text: str, key_facts: list[list[str]]) -> bool:
+    """Whether a text holds every key fact (one phrase of each group), as `all_facts` counts."""
+    return all(_contains_any(text, group) for group in key_facts)
+
+
 def case_metrics(
     case: EvalCase, answer: dict[str, Any], similarity: float | None
 ) -> dict[str, float]:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from tqdm import tqdm
 
 from common.settings import Settings, quiet_network_env
-from evals.metrics import normal
+from evals.metrics import all_facts_in
 from evals.sets import EvalCase, EvalSetError, load_set
 
 if TYPE_CHECKING:
@@ -56,15 +56,15 @@ WAYS: dict[str, Callable[[str], str]] = {
 }
 
 
-def _facts_met(case: EvalCase, text: str) -> bool:
-    body = normal(text)
-    return all(any(normal(p) in body for p in group if p.strip()) for group in case.key_facts)
+def _outcome(assistant: Assistant, case: EvalCase) -> tuple[bool, bool]:
+    """Whether the case's question is refused, and whether its answer holds every key fact."""
+    answer = assistant.ask(case.question, case.history)
+    return answer.refused, not answer.refused and all_facts_in(answer.answer, case.key_facts)
 
 
 def _worse(assistant: Assistant, case: EvalCase, plain: tuple[bool, bool]) -> str:
     """What got worse for the case typed this way: "refused", "answered", "facts" or ""."""
-    answer = assistant.ask(case.question, case.history)
-    refused, met = answer.refused, not answer.refused and _facts_met(case, answer.answer)
+    refused, met = _outcome(assistant, case)
     if case.answerable and refused and not plain[0]:
         return "refused"
     if not case.answerable and plain[0] and not refused:
@@ -76,10 +76,7 @@ def probe(
     assistant: Assistant, cases: list[EvalCase], ways: list[str]
 ) -> dict[str, dict[str, list[str]]]:
     """Per way of typing, the ids of the cases that got worse, by what got worse."""
-    plain = {}
-    for case in tqdm(cases, desc="As written", unit="case"):
-        answer = assistant.ask(case.question, case.history)
-        plain[case.id] = (answer.refused, not answer.refused and _facts_met(case, answer.answer))
+    plain = {case.id: _outcome(assistant, case) for case in tqdm(cases, desc="As written")}
     worse: dict[str, dict[str, list[str]]] = {}
     for way in ways:
         found: dict[str, list[str]] = {"refused": [], "answered": [], "facts": []}
