@@ -35,6 +35,17 @@ _SAYS_NOTHING = re.compile(
     r"^(?:and |so )?what (?:does|do|did) (?:\w+ ){1,3}(?:say|says)(?: about (?:it|that|this))?\W*$",
     re.I,
 )
+# "... define smuggling vs trafficking? what's the core difference": a part naming nothing of its
+# own that asks only how the things before it differ asks what the part before it asks
+_ONLY_HOW_THEY_DIFFER = re.compile(
+    r"^(?:and |so |but |ok )?(?:what(?:'s|’s| is| are)|how (?:do|does|did|are|is)"
+    r"|in what ways? (?:do|does|are|is))\s+(?:(?:the|their|they|these|those|two|both|each|"
+    r"main|core|key|real|big|biggest|basic|practical|actual|actually|really|ones?|texts?|"
+    r"instruments?|documents?|protocols?|treaties|terms?|definitions?|crimes?)\s+)*"
+    r"(?:differ\w*|difference\w*|compare\w*|similar\w*)"
+    r"(?:\s+(?:between (?:them|the two|these|those|both)|from each other|then))?\W*$",
+    re.I,
+)
 # "how does smuggling differ from trafficking?", "what's the difference between X and Y?"
 _TERM = r"[\w'’ -]{2,40}?"
 _DIFFERENCE = re.compile(
@@ -62,9 +73,23 @@ def question_parts(
         return [f"What counts as {term}?" for term in terms]
     pieces = [p.strip(" ,;:-") for p in _cut(question)]
     parts = [p for p in pieces if len(p.split()) >= MIN_WORDS and not _SAYS_NOTHING.match(p)]
+    parts = _joined_to_what_they_compare(parts)
     if len(parts) < 2 or not all(_STARTS_ASKING.match(p) or p.endswith("?") for p in parts[1:]):
         return [question]  # "... Niger? I want to put the numbers in context." asks one thing
     return parts
+
+
+def _joined_to_what_they_compare(parts: list[str]) -> list[str]:
+    """The parts with each that asks only how the things before it differ joined to the part
+    before it: on its own, "what's the core difference" has nothing to search for and is
+    refused, and a refused part refuses the whole question (`merge_drafts`)."""
+    joined: list[str] = []
+    for part in parts:
+        if joined and _ONLY_HOW_THEY_DIFFER.match(part):
+            joined[-1] = f"{joined[-1]} {part}"
+        else:
+            joined.append(part)
+    return joined
 
 
 # a part that asks for something without a question word: "list the ...", "tell me who ..."

@@ -159,6 +159,17 @@ def test_a_comparison_of_two_things_in_one_document_quotes_each(assistant):
         assistant.settings = base
 
 
+def test_a_comparison_asked_again_at_its_end_is_answered(assistant):
+    """ "what's the core difference" after the comparison was a part of its own with nothing to
+    search for; refused, it refused the whole question."""
+    answer = assistant.ask(
+        "For my essay: how do the two 2000 protocols define smuggling vs trafficking? what's the "
+        "core difference"
+    )
+    assert not answer.refused
+    assert "Smuggling of migrants" in answer.answer and "Trafficking in persons" in answer.answer
+
+
 def test_a_comparison_of_two_years_quotes_each_years_document(assistant):
     """Each year's documents are searched for their own best sentence: what the EU speaker of
     2021 said the new plan would focus on (criminal networks) beside the one of 2016 (Myria
@@ -193,6 +204,19 @@ def test_a_question_asking_how_two_terms_differ_asks_what_counts_as_each():
     assert question_parts(whole, lambda term: term in documents) == [whole]
     more = "How does smuggling differ from trafficking when the victim is a child under 18 years?"
     assert question_parts(more) == [more]  # a longer point is not a pair of definitions
+
+
+def test_a_part_asking_only_how_the_things_before_it_differ_joins_the_part_before_it():
+    asked = "how do the two protocols define smuggling vs trafficking?"
+    for after in [
+        "what's the core difference",
+        "How do they differ?",
+        "and how do the two compare?",
+    ]:
+        assert question_parts(f"{asked} {after}") == [f"{asked} {after}"]
+    # a part with a point of its own stays a part
+    own = "how do their start rules compare?"
+    assert question_parts(f"{asked} {own}") == [asked, own]
 
 
 def test_a_label_asks_nothing_while_a_question_or_a_request_does():
