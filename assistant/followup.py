@@ -11,15 +11,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-_REFERRING = re.compile(
-    r"\b(it|its|it's|they|them|their|theirs|this|that|these|those|she|he|her|his|him|there|"
-    r"same|former|latter|above|previous|next|mentioned|such|each|both|either|neither|similar|"
-    r"similarly|likewise)\b|\bthe\s+[\w-]+\s+ones?\b",  # "the smuggling one": one said before
-    re.I,
-)
-_CONTINUING = re.compile(
-    r"^\s*(and|also|but|so|what about|how about|and what|what else|why|how so)\b", re.I
-)
+from assistant.leaning import leans_on_history, points_at_all
+
 _MARKERS = re.compile(r"\[\d+\]")
 
 
@@ -34,9 +27,22 @@ def _content(turn: Any) -> tuple[str, str]:
 
 
 def is_dependent(question: str) -> bool:
-    """Whether a question leans on earlier turns to be understood."""
-    words = re.findall(r"\w+", question)
-    return bool(_REFERRING.search(question) or _CONTINUING.match(question) or len(words) <= 3)
+    """Whether a question may lean on earlier turns: it is short, goes on from the last turn, or
+    holds a word that may point back (`leaning.points_at_all`). Such a question is searched
+    with the conversation; whether it can also be read alone is `leaning.leans_on_history`."""
+    return points_at_all(question)
+
+
+def reads_alone(question: str, history: Sequence[Any]) -> bool:
+    """Whether a question can be read as it stands, after any conversation: what it points at,
+    its own words name (`leaning.leans_on_history`)."""
+    return not history or not leans_on_history(question, last_question(history))
+
+
+def last_question(history: Sequence[Any]) -> str:
+    """The user's most recent question."""
+    turns = [_content(turn) for turn in history]
+    return next((c for r, c in reversed(turns) if r == "user" and c.strip()), "")
 
 
 def last_answer(history: Sequence[Any]) -> str:
@@ -50,8 +56,7 @@ def condense(question: str, history: Sequence[Any]) -> str:
     """The question made self-contained enough to retrieve with."""
     if not history or not is_dependent(question):
         return question
-    turns = [_content(turn) for turn in history]
-    last_user = next((c for r, c in reversed(turns) if r == "user" and c.strip()), "")
+    last_user = last_question(history)
     answer_words = last_answer(history).split()[:30]
     context = " ".join(part for part in (last_user, " ".join(answer_words)) if part)
     return f"{question} {context}".strip()

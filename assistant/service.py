@@ -18,7 +18,7 @@ from assistant.answer import Drafted, answer_from, idle_label, merge_drafts, wea
 from assistant.asked_for import instruments_asked_of
 from assistant.encoder import encode_queries, one_thread
 from assistant.fitted_files import PROBE
-from assistant.followup import condense, is_dependent
+from assistant.followup import condense, is_dependent, reads_alone
 from assistant.glossary import Glossary
 from assistant.parts import comparison_sides, question_parts, side_year
 from assistant.query_adapter import ADAPTER_FILE, QueryAdapter
@@ -233,11 +233,13 @@ class Assistant:
         timings = {} if timings is None else timings  # `ask`'s, which starts empty
         vectors: dict[str, list[float]] = {}  # each text once: a comparison repeats them
         # the scope classifier reads a question whole, unless it is a bare topic or leans on the
-        # turns before ("ok but what if they just say no?"): read as beyond the documents
+        # turns before ("ok but what if they just say no?"); later parts read the chat only if
+        # the question may lean on it
         judging = self.scope and "scope" not in off and judgeable(question)
-        judged = question if judging and not (history and is_dependent(question)) else ""
+        judged = question if judging and reads_alone(question, history) else ""
+        leaning = list(history) if history and is_dependent(question) else []
         for n, part in enumerate(parts):
-            context = list(history) if n == 0 else [*history, {"role": "user", "content": parts[0]}]
+            context = list(history) if n == 0 else [*leaning, {"role": "user", "content": parts[0]}]
             sides = [
                 self._draft(text, context, side, off, (snapshot, words), timings, vectors, judged)
                 for text, side in comparison_sides(part, snapshot, filters, off)

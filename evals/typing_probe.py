@@ -1,9 +1,10 @@
 """`python -m evals.typing_probe [--set FILE ...] [--as WAY ...]`: the same questions, typed as
 people type them in chat, and what changes in the answers.
 
-Eval questions are written with care: a capital to start, a "?" to end, straight apostrophes.
-Users type "who has ratified the trafficking protocol", "when’s the next session? 🙏" or paste
-the question in quotes. Each way of typing below rewrites every question of the tune sets, and
+Eval questions are written with care: a capital to start, a "?" to end, straight apostrophes,
+and each asked on its own. Users type "who has ratified the trafficking protocol", "when’s the
+next session? 🙏", paste the question in quotes, or ask it in a chat that was about something
+else. Each way of typing below rewrites every question of the tune sets, and
 the probe counts the cases whose answer changes for the worse: an answerable question refused,
 a near miss answered, a key fact lost. A robust engine changes nothing. The probe reads tune
 sets only (dev, coverage, core by default): it prints case ids.
@@ -56,6 +57,25 @@ WAYS: dict[str, Callable[[str], str]] = {
 }
 
 
+# a chat that moves on: the question asked after a turn on something else (cases with no
+# history of their own)
+AFTER_ANOTHER = "after another question"
+EARLIER_TURN = [
+    {"role": "user", "content": "Who organised the side event on smuggling tools in May 2021?"},
+    {
+        "role": "assistant",
+        "content": "The side event was jointly organised by the RSO and UNODC on 18 May 2021. [1]",
+    },
+]
+
+
+def _asked(case: EvalCase, way: str) -> EvalCase:
+    """The case as asked this way."""
+    if way == AFTER_ANOTHER:
+        return case if case.history else replace(case, history=EARLIER_TURN)
+    return replace(case, question=WAYS[way](case.question))
+
+
 def _outcome(assistant: Assistant, case: EvalCase) -> tuple[bool, bool]:
     """Whether the case's question is refused, and whether its answer holds every key fact."""
     answer = assistant.ask(case.question, case.history)
@@ -81,10 +101,8 @@ def probe(
     for way in ways:
         found: dict[str, list[str]] = {"refused": [], "answered": [], "facts": []}
         for case in tqdm(cases, desc=way, unit="case"):
-            typed = replace(case, question=WAYS[way](case.question))
-            if typed.question != case.question and (
-                what := _worse(assistant, typed, plain[case.id])
-            ):
+            typed = _asked(case, way)
+            if typed != case and (what := _worse(assistant, typed, plain[case.id])):
                 found[what].append(case.id)
         worse[way] = found
     return worse
@@ -93,7 +111,7 @@ def probe(
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m evals.typing_probe", description=__doc__)
     parser.add_argument("--set", type=Path, action="append", help="tune set(s) to rewrite")
-    parser.add_argument("--as", dest="ways", action="append", choices=list(WAYS))
+    parser.add_argument("--as", dest="ways", action="append", choices=[*WAYS, AFTER_ANOTHER])
     args = parser.parse_args(argv)
     quiet_network_env()
     from assistant.records import EmptyStoreError
@@ -101,7 +119,8 @@ def main(argv: list[str]) -> int:
 
     try:
         cases = [case for path in args.set or TUNE_SETS for case in load_set(path)]
-        worse = probe(Assistant.open(Settings()), cases, args.ways or list(WAYS))
+        ways = args.ways or [*WAYS, AFTER_ANOTHER]
+        worse = probe(Assistant.open(Settings()), cases, ways)
     except (OSError, EvalSetError, EmptyStoreError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

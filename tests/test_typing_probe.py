@@ -3,8 +3,10 @@ names the cases whose answer gets worse typed that way."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from evals.sets import EvalCase
-from evals.typing_probe import WAYS, probe
+from evals.typing_probe import AFTER_ANOTHER, WAYS, probe
 
 
 def test_each_way_of_typing_rewrites_a_question_as_chat_does():
@@ -37,5 +39,8 @@ def test_the_probe_names_a_near_miss_answered_only_when_typed_differently(assist
         assistant.settings = base.model_copy(update={"ablate": ["typing"]})
         found = probe(assistant, [near_miss], ["lower case, no ?"])
         assert found["lower case, no ?"]["answered"] == ["n1"]
+        friend = "A friend paid someone to get her here. Can she get deported now?"
+        asked_after = replace(near_miss, question=friend)
+        assert probe(assistant, [asked_after], [AFTER_ANOTHER])[AFTER_ANOTHER]["answered"] == []
     finally:
         assistant.settings = base
