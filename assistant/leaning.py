@@ -1,13 +1,18 @@
 """Whether a question leans on the turns before it, or can be read as it stands.
 
-A follow-up ("Which countries does it cover?") is read with the conversation before it; a
-question that says what it asks is not, or a chat's earlier topic leaks into it: after a
-question on the May 2021 side event, "Does the smuggling protocol make countries tighten checks
-at their frontiers?" was searched together with that event, because "their" was taken to
-point back. A word points back only when nothing before it in the question may be what it
-stands for: "countries ... their frontiers", "my client says she ...", "If a woman agreed ...,
-does that weaken the case?". No parser is needed for that: which words come before, whether
-one of them can name a person or one thing, and whether a verb comes between.
+A follow-up ("Which countries does it cover?") leans on the conversation; a question that says
+what it asks does not, whatever chat came before it. Any "it", "her" or "their" used to count
+as leaning, so after a turn on the May 2021 side event, "A friend paid someone to get her here.
+Can she get deported now?" was taken for a follow-up and never judged by the scope classifier.
+A word points back only when nothing before it in the question may be what it stands for:
+"countries ... their frontiers", "my client says she ...", "If a woman agreed ..., does that
+weaken the case?". No parser is needed for that: which words come before, whether one of them
+can name a person or one thing, and whether a verb comes between.
+
+`leans_on_history` decides whether the scope classifier reads a question; retrieval still reads
+any question holding a pointing word with the conversation (`points_at_all`): read alone, a
+follow-up such as "which of the tools they presented ..." is grammatical and yet means the
+tools just talked about (docs/experiments.md, twenty-eighth session).
 """
 
 from __future__ import annotations
