@@ -63,6 +63,8 @@ _POINTER = re.compile(
     r"|(?P<one>the\s+(?:[\w-]+\s+)?ones?))\b",
     re.I,
 )
+# any word that may point back, named before it or not: the reading retrieval keeps (the word
+# list `followup.is_dependent` always had)
 _ANY_POINTER = re.compile(
     r"\b(?:it|its|it's|they|them|their|theirs|this|that|these|those|she|he|her|his|him|there|"
     r"same|previous|next|mentioned|each|both|either|neither|similar)\b|\bthe\s+[\w-]+\s+ones?\b",
@@ -122,7 +124,7 @@ _SUBJECT_AFTER = _words(
 
 def points_at_all(question: str) -> bool:
     """Whether a question is short or holds any word that may point at something said before,
-    named in it or not: how a later part of one question is told to lean on the first part."""
+    named in it or not: when it is searched with the conversation (`followup.is_dependent`)."""
     return len(re.findall(r"\w+", question)) <= 3 or bool(
         _GOING_ON.match(question)
         or _ALWAYS_POINTING.search(question)
@@ -166,7 +168,7 @@ def _named_before(question: str, pointer: re.Match[str]) -> bool:
     elif word in ("it", "them", "him", "theirs") and not _subject(said):
         said = _before_this_clause(said)  # "ban them": not the subject of "ban"
     before = _WORD.findall(_DEFINITE.sub(" ", _ASKING.sub(" ", said)))
-    if said == question[: pointer.start()]:
+    if len(said) == pointer.start():  # not cut back to an earlier clause
         before = before[:-1]  # the word just before it: "have ratified it", "does it"
     if pointer.group("pronoun") and word in ("she", "he", "her", "his", "him", "hers"):
         return any(_PEOPLE.fullmatch(w) for w in before)

@@ -36,7 +36,8 @@ _SAYS_NOTHING = re.compile(
     re.I,
 )
 # "... define smuggling vs trafficking? what's the core difference": a part naming nothing of its
-# own that asks only how the things before it differ asks what the part before it asks
+# own that asks only how the things before it differ asks what the part before it asks (unlike
+# `_ONLY_COMPARES` below, no words of a point of its own: "how do their start rules compare?")
 _ONLY_HOW_THEY_DIFFER = re.compile(
     r"^(?:and |so |but |ok )?(?:what(?:'s|’s| is| are)|how (?:do|does|did|are|is)"
     r"|in what ways? (?:do|does|are|is))\s+(?:(?:the|their|they|these|those|two|both|each|"

@@ -237,7 +237,7 @@ class Assistant:
         # the question may lean on it
         judging = self.scope and "scope" not in off and judgeable(question)
         judged = question if judging and reads_alone(question, history) else ""
-        leaning = list(history) if history and is_dependent(question) else []
+        leaning = list(history) if is_dependent(question) else []
         for n, part in enumerate(parts):
             context = list(history) if n == 0 else [*leaning, {"role": "user", "content": parts[0]}]
             sides = [
